@@ -1,0 +1,141 @@
+"""The one `floop` command. Subcommands import their module lazily to keep `--help` fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from floop import config
+
+
+class OperationalError(Exception):
+    """A failure of the run itself (not of the data): printed as one line, exit code 2."""
+
+
+def _warehouse(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        help="DuckDB file (default: $FLOOP_WAREHOUSE or warehouse/floop.duckdb)",
+    )
+
+
+def _landing(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument(
+        "--landing",
+        type=Path,
+        default=None,
+        required=required,
+        help="landing folder of event files (default: $FLOOP_LANDING or ./landing)",
+    )
+
+
+def _now(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--now",
+        default=None,
+        help="the clock, ISO 8601 (default: the wall clock); makes runs reproducible",
+    )
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from floop import ingest
+
+    return ingest.main(
+        landing=args.landing or config.landing_dir(),
+        warehouse=args.warehouse or config.warehouse_path(),
+        now=config.parse_now(args.now),
+        quiet=args.quiet,
+    )
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from floop import simulate
+
+    return simulate.main(args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from floop import run
+
+    return run.main(args)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from floop import export
+
+    return export.main(args)
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from floop import dashboard
+
+    return dashboard.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="floop", description="floop: the feedback-loop warehouse for AI systems."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ingest", help="load new landing files into the warehouse, nothing lost")
+    _landing(p)
+    _warehouse(p)
+    _now(p)
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("simulate", help="write realistic AI traffic with planted truths")
+    p.add_argument("--out", type=Path, required=True, help="landing folder to write into")
+    p.add_argument("--days", type=int, default=21, help="days of traffic (default 21)")
+    p.add_argument("--tasks-per-day", type=int, default=400, help="tasks per day (default 400)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--start", default=None, help="first day, YYYY-MM-DD (default: --days before today)")
+    p.add_argument("--bad-rate", type=float, default=0.01, help="share of bad lines (default 0.01)")
+    p.add_argument(
+        "--duplicate-rate", type=float, default=0.01, help="share of duplicated events (default 0.01)"
+    )
+    p.add_argument("--truth", type=Path, default=None, help="truth file (default: beside --out)")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("run", help="the main job: ingest, dbt build, checks, exports, analyst copy")
+    _landing(p)
+    _warehouse(p)
+    _now(p)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("export", help="export a dataset by policy as Parquet with a manifest")
+    p.add_argument("--policy", help="policy name (a file in policies/)")
+    _warehouse(p)
+    p.add_argument("--as-of", default=None, help="as-of date YYYY-MM-DD (default: today)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: ./exports)")
+    p.add_argument("--verify", type=Path, default=None, metavar="MANIFEST", help="re-hash a manifest's files")
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("dashboard", help="serve the Streamlit dashboards on 127.0.0.1")
+    _warehouse(p)
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    p.set_defaults(func=_cmd_dashboard)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except OperationalError as exc:
+        print(f"floop {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"floop {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
