@@ -94,10 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=21, help="days of traffic (default 21)")
     p.add_argument("--tasks-per-day", type=int, default=400, help="tasks per day (default 400)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    p.add_argument("--start", default=None, help="first day, YYYY-MM-DD (default: --days before today)")
+    p.add_argument(
+        "--start", default=None, help="first day, YYYY-MM-DD (default: --days before today)"
+    )
     p.add_argument("--bad-rate", type=float, default=0.01, help="share of bad lines (default 0.01)")
     p.add_argument(
-        "--duplicate-rate", type=float, default=0.01, help="share of duplicated events (default 0.01)"
+        "--duplicate-rate",
+        type=float,
+        default=0.01,
+        help="share of duplicated events (default 0.01)",
     )
     p.add_argument("--truth", type=Path, default=None, help="truth file (default: beside --out)")
     p.set_defaults(func=_cmd_simulate)
@@ -113,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     _warehouse(p)
     p.add_argument("--as-of", default=None, help="as-of date YYYY-MM-DD (default: today)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: ./exports)")
-    p.add_argument("--verify", type=Path, default=None, metavar="MANIFEST", help="re-hash a manifest's files")
+    p.add_argument(
+        "--verify", type=Path, default=None, metavar="MANIFEST", help="re-hash a manifest's files"
+    )
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("dashboard", help="serve the Streamlit dashboards on 127.0.0.1")

@@ -75,6 +75,10 @@ class Contract:
         return {k: list(v) for k, v in self.raw["enums"].items()}
 
     @property
+    def feedback_kinds(self) -> dict[str, str]:
+        return dict(self.raw["feedback_kinds"])
+
+    @property
     def reason_codes(self) -> list[str]:
         return list(self.raw["reason_codes"])
 

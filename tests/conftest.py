@@ -37,8 +37,17 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     landing = root / "landing"
     rc = main(
         [
-            "simulate", "--out", str(landing), "--days", str(SIM_DAYS),
-            "--tasks-per-day", "60", "--seed", "11", "--start", SIM_START,
+            "simulate",
+            "--out",
+            str(landing),
+            "--days",
+            str(SIM_DAYS),
+            "--tasks-per-day",
+            "60",
+            "--seed",
+            "11",
+            "--start",
+            SIM_START,
         ]
     )
     assert rc == 0
@@ -53,7 +62,20 @@ def built_warehouse(demo_landing: Path) -> Iterator[Path]:
     from floop.dbt import run_dbt
 
     wh = demo_landing.parent / "floop.duckdb"
-    assert main(["ingest", "--landing", str(demo_landing), "--warehouse", str(wh),
-                 "--now", TEST_NOW, "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--landing",
+                str(demo_landing),
+                "--warehouse",
+                str(wh),
+                "--now",
+                TEST_NOW,
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     run_dbt(["build"], wh, vars={"now": TEST_NOW})
     yield wh
