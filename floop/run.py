@@ -46,8 +46,7 @@ def print_summary(warehouse: Path) -> None:
         con = connect(warehouse, read_only=True)
         try:
             rows = con.execute(
-                "select table_schema, count(*) from information_schema.tables "
-                "group by 1 order by 1"
+                "select table_schema, count(*) from information_schema.tables group by 1 order by 1"
             ).fetchall()
         finally:
             con.close()
