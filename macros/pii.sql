@@ -1,0 +1,112 @@
+{#- Personal data in analyst-facing models. Written once here, applied in staging.
+
+    hash_pii(col): a keyed hash of an identifier (user_id, actor_id).
+      sha256(key || '|' || value). Keyed, because user ids are guessable (u42, emails, employee
+      numbers): an unkeyed sha256 could be reversed by hashing candidate ids, and would be the
+      same value in every system that hashes the same id. With a secret key (env var
+      FLOOP_HASH_KEY) the hash is a stable pseudonym inside this warehouse only. Without the
+      env var a public demo key is used and dbt warns once per run.
+
+    redact_pii(col): free text with personal data replaced by [EMAIL], [IPV6], [IPV4], [CARD]
+      (Luhn-valid 13-19 digits, spaces/dashes allowed) and [PHONE]. DuckDB regexes are RE2 (no
+      look-around), so the left edge of a match is a captured non-word character put back with
+      \1. Order matters: emails first (they may contain digits), IPs before cards and phones.
+-#}
+
+{% macro floop_hash_key() -%}
+    {%- set key = env_var('FLOOP_HASH_KEY', '') -%}
+    {%- if key == '' -%}
+        {%- set key = 'floop-demo-hash-key-not-secret' -%}
+        {#- `model` is this node's dict: the mark keeps a model that hashes twice to one warning -#}
+        {%- if execute and floop_is_first_hashing_node() and not model.get('_floop_key_warned') -%}
+            {%- do model.update({'_floop_key_warned': true}) -%}
+            {%- do exceptions.warn(
+                "FLOOP_HASH_KEY is not set: user_key/actor_key use the public demo key. "
+                ~ "Set FLOOP_HASH_KEY to a secret before loading real data."
+            ) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return(key) -}}
+{%- endmacro %}
+
+
+{#- True for exactly one node of this run that hashes (so the warning appears once). -#}
+{% macro floop_is_first_hashing_node() -%}
+    {%- set hashing = [] -%}
+    {%- for uid in selected_resources | sort -%}
+        {%- if uid in ['model.floop.stg_feedback', 'model.floop.stg_interactions'] -%}
+            {%- do hashing.append(uid) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if hashing | length == 0 -%}
+        {{- return(true) -}}
+    {%- endif -%}
+    {{- return(model is defined and model.unique_id == hashing[0]) -}}
+{%- endmacro %}
+
+
+{% macro hash_pii(column) -%}
+    case
+        when {{ column }} is null then null
+        else sha256('{{ floop_hash_key() | replace("'", "''") }}' || '|' || {{ column }})
+    end
+{%- endmacro %}
+
+
+{#- Card-number candidates: 13-19 digits, contiguous or in groups of 4 (last group 1-4, or
+    1-3 after four groups) or 4-6-4/5, separated by one space or dash. -#}
+{% macro _pii_card_pattern() -%}
+\b(\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,3}|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b
+{%- endmacro %}
+
+
+{#- Luhn check of a candidate (a SQL expression over lambda parameter `c`): double every
+    second digit from the right, subtract 9 above 9, the sum is a multiple of 10. -#}
+{% macro _pii_luhn(c) -%}
+list_sum(list_transform(
+    string_split(reverse(regexp_replace({{ c }}, '[^0-9]', '', 'g')), ''),
+    lambda d, i: case
+        when i % 2 = 0 then (2 * cast(d as integer)) - (case when cast(d as integer) > 4 then 9 else 0 end)
+        else cast(d as integer)
+    end
+)) % 10 = 0
+{%- endmacro %}
+
+
+{% macro redact_pii(column) -%}
+{%- set hex = '[0-9A-Fa-f]{1,4}' -%}
+{%- set ipv6 = hex ~ '(:' ~ hex ~ '){7}'
+    ~ '|(' ~ hex ~ ':){1,7}:(' ~ hex ~ '(:' ~ hex ~ '){0,6})?'
+    ~ '|::' ~ hex ~ '(:' ~ hex ~ '){0,6}' -%}
+{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
+{%- set ipv4 = '\\b(' ~ octet ~ '\\.){3}' ~ octet ~ '\\b' -%}
+{#- Phone numbers: international (+CC or 00CC, then 2-6 digit groups, parentheses allowed),
+    national with a trunk 0 and a separator (030/1234567, (030) 1234567, 0170 1234567) and
+    North American (415) 555-0134 / 415-555-0134. Dates (2026-10-01), times (09:14:03) and
+    plain numbers have none of these shapes. -#}
+{%- set phone = '(\\+|\\b00)[1-9][0-9]{0,2}([ .\\-/]?(\\([0-9]{1,4}\\)|[0-9]{1,5})){2,6}\\b'
+    ~ '|\\(0[0-9]{1,4}\\)[ ]?[0-9]{3,}([ \\-][0-9]{2,})*\\b'
+    ~ '|\\b0[1-9][0-9]{1,4}[ /\\-][0-9]{3,}([ \\-][0-9]{2,})*\\b'
+    ~ '|\\([0-9]{3}\\)[ ]?[0-9]{3}[ .\\-][0-9]{4}\\b'
+    ~ '|\\b[0-9]{3}[.\\-][0-9]{3}[.\\-][0-9]{4}\\b' -%}
+list_transform(
+    [regexp_replace(regexp_replace(regexp_replace(
+        {{ column }},
+        '[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}', '[EMAIL]', 'g'),
+        '(^|[^0-9A-Za-z_:.])({{ ipv6 }})', '\1[IPV6]', 'g'),
+        '{{ ipv4 }}', '[IPV4]', 'g')],
+    lambda t: regexp_replace(
+        list_reduce(
+            list_concat(
+                [t],
+                list_filter(
+                    regexp_extract_all(t, '{{ _pii_card_pattern() }}', 0),
+                    lambda c: {{ _pii_luhn('c') }}
+                )
+            ),
+            lambda acc, c: replace(acc, c, '[CARD]')
+        ),
+        '(^|[^0-9A-Za-z_.\-/])({{ phone }})', '\1[PHONE]', 'g'
+    )
+)[1]
+{%- endmacro %}

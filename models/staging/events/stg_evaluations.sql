@@ -1,0 +1,37 @@
+with source as (
+    select * from {{ source('raw', 'evaluation_events') }}
+),
+
+deduped as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by event_id order by _ingested_at, _source_file, _line_number
+    ) = 1
+),
+
+final as (
+    select
+        event_id,
+        output_id,
+        tenant_id,
+        trace_id,
+        evaluator_id,
+        evaluator_version,
+        eval_metric,
+        eval_value,
+        eval_passed,
+        golden_task_id,
+        golden_task_id is not null as is_golden,
+        prompt_version,
+        model_id,
+        model_version,
+        schema_version,
+        "timestamp" as event_at,
+        cast("timestamp" as date) as event_date,
+        _source_file as source_file,
+        _ingested_at as ingested_at
+    from deduped
+)
+
+select * from final

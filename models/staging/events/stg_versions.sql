@@ -1,0 +1,30 @@
+with source as (
+    select * from {{ source('raw', 'version_events') }}
+),
+
+deduped as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by event_id order by _ingested_at, _source_file, _line_number
+    ) = 1
+),
+
+final as (
+    select
+        event_id,
+        version_kind,
+        version_id,
+        parent_version_id,
+        dataset_manifest_id,
+        description,
+        tenant_id,
+        schema_version,
+        "timestamp" as event_at,
+        cast("timestamp" as date) as event_date,
+        _source_file as source_file,
+        _ingested_at as ingested_at
+    from deduped
+)
+
+select * from final
