@@ -1,0 +1,20 @@
+{#- The clock for every time judgement: dbt var `now` (ISO 8601, offset allowed) when given,
+    else the current time; always a naive UTC timestamp. -#}
+{% macro floop_now() -%}
+    {%- set now = var('now', none) -%}
+    {%- if now -%}
+        cast(cast('{{ now }}' as timestamptz) at time zone 'UTC' as timestamp)
+    {%- else -%}
+        cast(current_timestamp at time zone 'UTC' as timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- ISO week (Monday start) of a UTC timestamp, as the date of its Monday. -#}
+{% macro iso_week(ts) -%}
+    cast(date_trunc('week', {{ ts }}) as date)
+{%- endmacro %}
+
+{#- ISO week label, e.g. 2026-W47 (ISO year, so late December can belong to next year). -#}
+{% macro iso_week_label(ts) -%}
+    strftime({{ ts }}, '%G-W%V')
+{%- endmacro %}

@@ -1,0 +1,302 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='interaction_date',
+        on_schema_change='append_new_columns'
+    )
+}}
+-- The wide table: one row per interaction (output_id) with every feedback aggregate,
+-- evaluation and label summary, and the task's outcome as attributed.
+--
+-- Incremental by interaction day (delete+insert of whole days). A run re-processes
+--   * the last `lookback_days` days of interactions, and
+--   * every day holding an interaction whose inputs arrived since the last run: the
+--     interaction itself, its feedback / evaluations / labels, or anything of its task (a new
+--     interaction re-assigns which one carries the outcome; a late or corrected outcome
+--     changes the value). "Since the last run" = ingested_at after the largest
+--     source_ingested_at already in this table.
+-- So a late outcome updates an interaction whatever its age, and incremental == full refresh.
+with interactions as (
+    select
+        event_id,
+        output_id,
+        tenant_id,
+        trace_id,
+        session_id,
+        user_key,
+        task_type,
+        task_id,
+        country,
+        consent_scope,
+        has_analytics_consent,
+        has_evaluation_consent,
+        has_training_consent,
+        prompt_version,
+        model_id,
+        model_version,
+        knowledge_version,
+        experiment_id,
+        variant,
+        is_shadow,
+        input_tokens,
+        output_tokens,
+        server_latency_ms,
+        client_latency_ms,
+        retrieved_count,
+        cited_count,
+        schema_version,
+        event_at,
+        event_date,
+        ingested_at
+    from {{ ref('stg_interactions') }}
+),
+
+{% if is_incremental() %}
+watermark as (
+    select
+        coalesce(max(source_ingested_at), timestamp '1900-01-01') as since,
+        max(interaction_date) as last_day
+    from {{ this }}
+),
+
+touched_outputs as (
+    select output_id from {{ ref('int_feedback_per_output') }}
+    where last_ingested_at > (select since from watermark)
+    union
+    select output_id from {{ ref('int_evaluations_per_output') }}
+    where last_ingested_at > (select since from watermark)
+    union
+    select output_id from {{ ref('int_labels_per_output') }}
+    where last_ingested_at > (select since from watermark)
+),
+
+touched_tasks as (
+    select task_id from {{ ref('int_task_outcomes') }}
+    where last_ingested_at > (select since from watermark)
+    union
+    select task_id from interactions
+    where ingested_at > (select since from watermark)
+),
+
+days_to_process as (
+    select distinct event_date
+    from interactions
+    where
+        event_date > (select last_day from watermark) - {{ var('lookback_days') | int }}
+        or ingested_at > (select since from watermark)
+        or output_id in (select output_id from touched_outputs)
+        or task_id in (select task_id from touched_tasks)
+),
+
+scoped as (
+    select interactions.*
+    from interactions
+    where event_date in (select event_date from days_to_process)
+),
+{% else %}
+scoped as (
+    select * from interactions
+),
+{% endif %}
+
+feedback as (
+    select * from {{ ref('int_feedback_per_output') }}
+),
+
+evaluations as (
+    select * from {{ ref('int_evaluations_per_output') }}
+),
+
+labels as (
+    select * from {{ ref('int_labels_per_output') }}
+),
+
+attribution as (
+    select * from {{ ref('int_task_attribution') }}
+),
+
+task_outcomes as (
+    select * from {{ ref('int_task_outcomes') }}
+),
+
+final as (
+    select
+        scoped.output_id,
+        scoped.event_id,
+        scoped.tenant_id,
+        scoped.task_type,
+        scoped.task_id,
+        scoped.trace_id,
+        scoped.session_id,
+        scoped.user_key,
+        scoped.country,
+        scoped.consent_scope,
+        scoped.has_analytics_consent,
+        scoped.has_evaluation_consent,
+        scoped.has_training_consent,
+        scoped.event_at as interacted_at,
+        scoped.event_date as interaction_date,
+        {{ iso_week('scoped.event_at') }} as interaction_week,
+        scoped.prompt_version,
+        scoped.model_id,
+        scoped.model_version,
+        scoped.knowledge_version,
+        scoped.experiment_id,
+        scoped.variant,
+        scoped.is_shadow,
+        scoped.input_tokens,
+        scoped.output_tokens,
+        scoped.server_latency_ms,
+        scoped.client_latency_ms,
+        scoped.retrieved_count,
+        scoped.cited_count,
+        coalesce(feedback.feedback_event_count, 0) as feedback_event_count,
+        coalesce(feedback.thumbs_up_count, 0) as thumbs_up_count,
+        coalesce(feedback.thumbs_down_count, 0) as thumbs_down_count,
+        coalesce(feedback.weighted_thumbs_up, 0.0) as weighted_thumbs_up,
+        coalesce(feedback.weighted_thumbs_down, 0.0) as weighted_thumbs_down,
+        coalesce(feedback.anonymous_thumbs_count, 0) as anonymous_thumbs_count,
+        coalesce(feedback.rating_count, 0) as rating_count,
+        feedback.rating_mean,
+        coalesce(feedback.comment_count, 0) as comment_count,
+        feedback.comments_redacted,
+        coalesce(feedback.edit_count, 0) as edit_count,
+        feedback.edit_distance_mean,
+        coalesce(feedback.is_copied, false) as is_copied,
+        coalesce(feedback.is_retried, false) as is_retried,
+        coalesce(feedback.is_abandoned, false) as is_abandoned,
+        coalesce(feedback.is_escalated, false) as is_escalated,
+        feedback.time_to_first_action_ms,
+        feedback.time_to_accept_ms,
+        coalesce(feedback.doc_click_count, 0) as doc_click_count,
+        feedback.first_feedback_at,
+        coalesce(evaluations.eval_count, 0) as eval_count,
+        coalesce(evaluations.eval_verdict_count, 0) as eval_verdict_count,
+        coalesce(evaluations.eval_passed_count, 0) as eval_passed_count,
+        evaluations.golden_task_id,
+        coalesce(evaluations.is_golden, false) as is_golden,
+        coalesce(evaluations.golden_verdict_count, 0) as golden_verdict_count,
+        coalesce(evaluations.golden_passed_count, 0) as golden_passed_count,
+        coalesce(labels.label_count, 0) as label_count,
+        coalesce(labels.labeler_count, 0) as labeler_count,
+        coalesce(labels.label_pair_count, 0) as label_pair_count,
+        labels.label_agreement,
+        attribution.carries_outcome,
+        attribution.is_superseded,
+        attribution.task_attempt_number,
+        attribution.task_interaction_count,
+        -- the task's outcome, on every non-shadow row of the task (shadow responses never
+        -- receive outcomes); carries_outcome says which row counts it
+        task_outcomes.primary_outcome_metric,
+        task_outcomes.primary_outcome_value,
+        task_outcomes.primary_outcome_at,
+        coalesce(task_outcomes.primary_outcome_corrected, false) as primary_outcome_corrected,
+        task_outcomes.secondary_outcomes,
+        -- data-quality flags
+        coalesce(feedback.first_feedback_at < scoped.event_at, false)
+            as has_feedback_before_interaction,
+        coalesce(scoped.is_shadow and feedback.feedback_event_count > 0, false)
+            as has_feedback_on_shadow,
+        coalesce(task_outcomes.last_outcome_at < scoped.event_at and attribution.carries_outcome, false)
+            as has_outcome_before_interaction,
+        coalesce(task_outcomes.task_type <> scoped.task_type, false) as has_outcome_task_type_mismatch,
+        scoped.schema_version,
+        scoped.ingested_at,
+        -- newest ingested_at of anything this row was built from: the incremental watermark
+        greatest(
+            scoped.ingested_at,
+            attribution.task_last_ingested_at,
+            feedback.last_ingested_at,
+            evaluations.last_ingested_at,
+            labels.last_ingested_at,
+            task_outcomes.last_ingested_at
+        ) as source_ingested_at
+    from scoped
+    left join feedback on scoped.output_id = feedback.output_id
+    left join evaluations on scoped.output_id = evaluations.output_id
+    left join labels on scoped.output_id = labels.output_id
+    left join attribution on scoped.output_id = attribution.output_id
+    left join task_outcomes
+        on scoped.task_id = task_outcomes.task_id
+        and not scoped.is_shadow
+)
+
+select
+    output_id,
+    event_id,
+    tenant_id,
+    task_type,
+    task_id,
+    trace_id,
+    session_id,
+    user_key,
+    country,
+    consent_scope,
+    has_analytics_consent,
+    has_evaluation_consent,
+    has_training_consent,
+    interacted_at,
+    interaction_date,
+    interaction_week,
+    prompt_version,
+    model_id,
+    model_version,
+    knowledge_version,
+    experiment_id,
+    variant,
+    is_shadow,
+    input_tokens,
+    output_tokens,
+    server_latency_ms,
+    client_latency_ms,
+    retrieved_count,
+    cited_count,
+    feedback_event_count,
+    thumbs_up_count,
+    thumbs_down_count,
+    weighted_thumbs_up,
+    weighted_thumbs_down,
+    anonymous_thumbs_count,
+    rating_count,
+    rating_mean,
+    comment_count,
+    comments_redacted,
+    edit_count,
+    edit_distance_mean,
+    is_copied,
+    is_retried,
+    is_abandoned,
+    is_escalated,
+    time_to_first_action_ms,
+    time_to_accept_ms,
+    doc_click_count,
+    first_feedback_at,
+    eval_count,
+    eval_verdict_count,
+    eval_passed_count,
+    golden_task_id,
+    is_golden,
+    golden_verdict_count,
+    golden_passed_count,
+    label_count,
+    labeler_count,
+    label_pair_count,
+    label_agreement,
+    carries_outcome,
+    is_superseded,
+    task_attempt_number,
+    task_interaction_count,
+    primary_outcome_metric,
+    primary_outcome_value,
+    primary_outcome_at,
+    primary_outcome_corrected,
+    secondary_outcomes,
+    has_feedback_before_interaction,
+    has_feedback_on_shadow,
+    has_outcome_before_interaction,
+    has_outcome_task_type_mismatch,
+    schema_version,
+    ingested_at,
+    source_ingested_at
+from final
