@@ -65,9 +65,9 @@
 {% macro _pii_luhn(c) -%}
 list_sum(list_transform(
     string_split(reverse(regexp_replace({{ c }}, '[^0-9]', '', 'g')), ''),
-    lambda d, i: case
-        when i % 2 = 0 then (2 * cast(d as integer)) - (case when cast(d as integer) > 4 then 9 else 0 end)
-        else cast(d as integer)
+    lambda pii_d, pii_i: case
+        when pii_i % 2 = 0 then (2 * cast(pii_d as integer)) - (case when cast(pii_d as integer) > 4 then 9 else 0 end)
+        else cast(pii_d as integer)
     end
 )) % 10 = 0
 {%- endmacro %}
@@ -95,16 +95,16 @@ list_transform(
         '[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}', '[EMAIL]', 'g'),
         '(^|[^0-9A-Za-z_:.])({{ ipv6 }})', '\1[IPV6]', 'g'),
         '{{ ipv4 }}', '[IPV4]', 'g')],
-    lambda t: regexp_replace(
+    lambda pii_text: regexp_replace(
         list_reduce(
             list_concat(
-                [t],
+                [pii_text],
                 list_filter(
-                    regexp_extract_all(t, '{{ _pii_card_pattern() }}', 0),
-                    lambda c: {{ _pii_luhn('c') }}
+                    regexp_extract_all(pii_text, '{{ _pii_card_pattern() }}', 0),
+                    lambda pii_c: {{ _pii_luhn('pii_c') }}
                 )
             ),
-            lambda acc, c: replace(acc, c, '[CARD]')
+            lambda pii_acc, pii_c: replace(pii_acc, pii_c, '[CARD]')
         ),
         '(^|[^0-9A-Za-z_.\-/])({{ phone }})', '\1[PHONE]', 'g'
     )

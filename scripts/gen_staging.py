@@ -464,9 +464,7 @@ def render_sources(contract: Contract) -> str:
     for name, cols in AUX_TABLES.items():
         table: dict[str, object] = {"name": name, "description": AUX_DESCRIPTIONS[name]}
         loaded_at = AUX_LOADED_AT.get(name)
-        table["config"] = (
-            {"loaded_at_field": loaded_at} if loaded_at else {"freshness": None}
-        )
+        table["config"] = {"loaded_at_field": loaded_at} if loaded_at else {"freshness": None}
         table["columns"] = [{"name": c, "data_type": t.lower()} for c, t in cols]
         tables.append(table)
     source = {
