@@ -1,0 +1,555 @@
+"""`floop export`: a dataset by policy as Parquet, with a reproducible manifest and lineage.
+
+The rows are chosen in DuckDB SQL over `marts.fct_interactions` (the policy compiles to one
+`where` clause), split train/eval by a stable md5 of task_id, partitioned by split, tenant and
+compliance domain (country -> domain from the `reference.country_domains` seed) and written
+with pyarrow with fixed settings and a fixed row order, so the same data and policy give
+byte-identical files and the same manifest id.
+
+Layout (paths in the manifest are relative to the manifest, so a copied folder verifies):
+
+    OUT/<policy>/<manifest id, first 16 hex>/manifest.json
+    OUT/<policy>/<id16>/data/split=train/tenant_id=acme/compliance_domain=eu_eea/part-00000.parquet
+
+The manifest id is the sha256 of the manifest's canonical JSON without `manifest_id` and
+`created_at`. The export also writes one row per manifest id into `registry.dataset_manifests`
+(the lineage mart `fct_dataset_lineage` joins version events to it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from floop import config
+from floop.cli import OperationalError
+from floop.policy import Policy, compile_feedback_filter, load_policy, sha256_json
+from floop.warehouse import connect
+
+MANIFEST_VERSION = 1
+SOURCE_TABLE = "marts.fct_interactions"
+DOMAINS_TABLE = "reference.country_domains"
+UNMAPPED_DOMAIN = "unmapped"
+
+# Parquet writer settings: fixed, so the bytes depend only on the rows (and the pyarrow
+# version, which `created_by` records and the manifest names).
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "version": "2.6",
+    "row_group_size": 128 * 1024,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "data_page_size": 1024 * 1024,
+}
+
+# The registry table. Created idempotently here (every export) and by the pre-hook of
+# models/staging/registry/stg_dataset_manifests.sql (every dbt build), so dbt finds it before
+# the first export. tests/test_export.py checks that both create the same columns.
+REGISTRY_SCHEMA = "registry"
+REGISTRY_TABLE = f"{REGISTRY_SCHEMA}.dataset_manifests"
+REGISTRY_COLUMNS: list[tuple[str, str]] = [
+    ("manifest_id", "VARCHAR"),
+    ("policy_name", "VARCHAR"),
+    ("policy_hash", "VARCHAR"),
+    ("purpose", "VARCHAR"),
+    ("as_of_date", "DATE"),
+    ("window_start", "DATE"),
+    ("window_end", "DATE"),
+    ("row_count", "BIGINT"),
+    ("train_row_count", "BIGINT"),
+    ("eval_row_count", "BIGINT"),
+    ("partition_count", "BIGINT"),
+    ("row_counts", "JSON"),
+    ("source_last_event_at", "TIMESTAMP"),
+    ("ingest_ledger_checksum", "VARCHAR"),
+    ("dbt_manifest_sha256", "VARCHAR"),
+    ("git_commit", "VARCHAR"),
+    ("created_at", "TIMESTAMP"),
+    ("manifest_path", "VARCHAR"),
+]
+
+
+def registry_ddl() -> list[str]:
+    body = ",\n  ".join(f"{c} {t}" for c, t in REGISTRY_COLUMNS)
+    return [
+        f"create schema if not exists {REGISTRY_SCHEMA}",
+        f"create table if not exists {REGISTRY_TABLE} (\n  {body}\n)",
+    ]
+
+
+def ensure_registry_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in registry_ddl():
+        con.execute(stmt)
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(_sql_str(v) for v in values) + ")"
+
+
+def window_bounds(policy: Policy, as_of: date) -> tuple[date, date]:
+    """Inclusive interaction_date bounds: `days` days ending `end_offset_days` before as_of."""
+    end = as_of - timedelta(days=policy.window_end_offset_days)
+    return end - timedelta(days=policy.window_days - 1), end
+
+
+def selection_sql(policy: Policy, as_of: date) -> str:
+    """The rows of the dataset, with their split and compliance domain, as one query."""
+    start, end = window_bounds(policy, as_of)
+    where = [
+        f"f.interaction_date between date '{start.isoformat()}' and date '{end.isoformat()}'",
+        f"f.task_type in {_sql_list(policy.workflows)}",
+        # Consent first: a row without the purpose's consent never reaches the dataset.
+        f"coalesce(f.{policy.consent_column}, false)",
+    ]
+    if policy.tenants_include:
+        where.append(f"f.tenant_id in {_sql_list(policy.tenants_include)}")
+    if policy.tenants_exclude:
+        where.append(f"f.tenant_id not in {_sql_list(policy.tenants_exclude)}")
+    if policy.shadow == "exclude":
+        where.append("not coalesce(f.is_shadow, false)")
+    elif policy.shadow == "only":
+        where.append("coalesce(f.is_shadow, false)")
+    if policy.labeled_only:
+        where.append("coalesce(f.label_count, 0) > 0")
+    if policy.golden_only:
+        where.append("coalesce(f.is_golden, false)")
+    if policy.exclude_superseded:
+        where.append("not coalesce(f.is_superseded, false)")
+    if policy.min_label_agreement is not None:
+        where.append(f"coalesce(f.label_agreement >= {policy.min_label_agreement!r}, false)")
+    if policy.feedback_filter:
+        where.append(compile_feedback_filter(policy.feedback_filter))
+    # A stable split: the first 32 bits of md5(salt:task_id) against ratio * 2^32, so every
+    # interaction of a task lands in the same split, on any machine and any run.
+    threshold = int(policy.eval_ratio * 2**32)
+    cols = ",\n        ".join(f"f.{c}" for c in policy.output_columns)
+    conditions = "\n        and ".join(where)
+    return f"""
+with domains as (
+    select country_code, compliance_domain from {DOMAINS_TABLE}
+),
+
+selected as (
+    select
+        {cols},
+        coalesce(d.compliance_domain, '{UNMAPPED_DOMAIN}') as compliance_domain,
+        case
+            when ('0x' || substr(md5({_sql_str(policy.split_salt)} || ':' || f.task_id), 1, 8))
+                ::ubigint < {threshold}
+            then 'eval'
+            else 'train'
+        end as split
+    from {SOURCE_TABLE} as f
+    left join domains as d on f.country = d.country_code
+    where {conditions}
+),
+
+final as (
+    select * from selected
+)
+
+select * from final
+""".strip()
+
+
+def _partition_keys(policy: Policy) -> list[str]:
+    keys = ["split"]
+    if "tenant" in policy.partition_by:
+        keys.append("tenant_id")
+    if "compliance_domain" in policy.partition_by:
+        keys.append("compliance_domain")
+    return keys
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> set[str]:
+    schema, name = qualified.split(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def source_watermark(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What the warehouse had ingested: the last event time and a checksum of the ledger.
+
+    The checksum covers what was loaded (file content hash and line counts), not load ids,
+    paths or times, so two warehouses ingested from the same landing files agree.
+    """
+    if not _table_exists(con, "raw.ingest_ledger"):
+        raise OperationalError("raw.ingest_ledger not found: run `floop ingest` first")
+    files, last_ingested, checksum = con.execute(
+        """
+        select
+            count(*),
+            max(ingested_at),
+            sha256(coalesce(string_agg(
+                concat_ws('|', sha256, lines, accepted, duplicate, rejected), '\n'
+                order by sha256, lines, accepted, duplicate, rejected
+            ), ''))
+        from raw.ingest_ledger
+        """
+    ).fetchone()  # type: ignore[misc]
+    last_event = con.execute(f"select max(interacted_at) from {SOURCE_TABLE}").fetchone()
+    return {
+        "last_event_at": last_event[0].isoformat() if last_event and last_event[0] else None,
+        "last_ingested_at": last_ingested.isoformat() if last_ingested else None,
+        "ingest_ledger_files": files,
+        "ingest_ledger_checksum": checksum,
+    }
+
+
+def dbt_manifest_file(warehouse: Path) -> Path:
+    """target/manifest.json of the dbt runs on this warehouse (floop.dbt's per-warehouse path)."""
+    from floop.dbt import dbt_env
+
+    return Path(dbt_env(warehouse)["DBT_TARGET_PATH"]) / "manifest.json"
+
+
+def git_commit() -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=config.PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def _path_value(value: Any) -> str:
+    # Partition values become folder names: percent-encode anything but safe characters.
+    return quote(str(value), safe="-_.") if value is not None else "__null__"
+
+
+def _content_hash(manifest: dict[str, Any]) -> str:
+    body = {k: v for k, v in manifest.items() if k not in ("manifest_id", "created_at")}
+    return sha256_json(body)
+
+
+def _as_date(value: date | str | None) -> date:
+    if value is None:
+        return datetime.now(UTC).date()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise OperationalError(f"--as-of: expected a date YYYY-MM-DD, got {value!r}") from exc
+
+
+def _open_writer(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not warehouse.exists():
+        raise OperationalError(f"warehouse {warehouse} not found: run `floop run` first")
+    try:
+        return connect(warehouse)
+    except duckdb.IOException as exc:
+        # DuckDB allows one writer per file: a running dbt build or Dagster job holds it.
+        raise OperationalError(
+            f"cannot open {warehouse} for writing (another process holds it?): {exc}"
+        ) from exc
+
+
+def export_dataset(
+    policy: Policy | str | Path,
+    warehouse: Path,
+    as_of: date | str | None,
+    out_dir: Path,
+) -> Path:
+    """Export POLICY's dataset from WAREHOUSE as of AS_OF into OUT_DIR; returns the manifest."""
+    pol = policy if isinstance(policy, Policy) else load_policy(policy)
+    as_of_d = _as_date(as_of)
+    warehouse = Path(warehouse).resolve()
+    out_dir = Path(out_dir).resolve()
+    start, end = window_bounds(pol, as_of_d)
+
+    con = _open_writer(warehouse)
+    try:
+        for table in (SOURCE_TABLE, DOMAINS_TABLE):
+            if not _table_exists(con, table):
+                raise OperationalError(f"{table} not found in {warehouse}: run dbt build first")
+        missing = [c for c in pol.output_columns if c not in _columns(con, SOURCE_TABLE)]
+        if missing:
+            raise OperationalError(
+                f"{pol.path}: key 'columns': {', '.join(missing)} not in {SOURCE_TABLE}"
+            )
+        ensure_registry_schema(con)
+        watermark = source_watermark(con)
+
+        query = selection_sql(pol, as_of_d)
+        con.execute(f"create or replace temp table export_rows as {query}")
+        keys = _partition_keys(pol)
+        key_list = ", ".join(keys)
+        partitions = con.execute(
+            f"select {key_list}, count(*) as n from export_rows group by all order by {key_list}"
+        ).fetchall()
+        schema = con.sql("select * from export_rows limit 0").to_arrow_table().schema
+
+        policy_dir = out_dir / pol.name
+        staging = policy_dir / f".tmp-{uuid.uuid4().hex}"
+        (staging / "data").mkdir(parents=True)
+        try:
+            files, by_partition = _write_partitions(con, keys, partitions, staging)
+            manifest = _manifest(
+                pol, as_of_d, start, end, schema, files, by_partition, watermark, query, warehouse
+            )
+            manifest_id = manifest["manifest_id"]
+            final = policy_dir / manifest_id[:16]
+            (staging / "manifest.json").write_text(
+                json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+            )
+            con.execute("begin transaction")
+            try:
+                _register(con, manifest, final / "manifest.json")
+                _replace_dir(staging, final)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return final / "manifest.json"
+    finally:
+        con.close()
+
+
+def _write_partitions(
+    con: duckdb.DuckDBPyConnection,
+    keys: list[str],
+    partitions: list[tuple[Any, ...]],
+    root: Path,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    files: list[dict[str, Any]] = []
+    by_partition: list[dict[str, Any]] = []
+    for part in partitions:
+        values, n = part[:-1], int(part[-1])
+        rel = Path("data").joinpath(
+            *(f"{k}={_path_value(v)}" for k, v in zip(keys, values, strict=True))
+        )
+        rel_file = rel / "part-00000.parquet"
+        cond = " and ".join(f"{k} is not distinct from ?" for k in keys)
+        # Fixed row order: output_id is the wide table's key, unique within a partition.
+        table: pa.Table = con.sql(
+            f"select * from export_rows where {cond} order by output_id",
+            params=list(values),
+        ).to_arrow_table()
+        (root / rel).mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, root / rel_file, **PARQUET_OPTIONS)
+        path = root / rel_file
+        files.append(
+            {
+                "path": rel_file.as_posix(),
+                "sha256": _sha256_file(path),
+                "bytes": path.stat().st_size,
+                "rows": table.num_rows,
+            }
+        )
+        by_partition.append(
+            {**dict(zip(keys, values, strict=True)), "rows": n, "path": rel_file.as_posix()}
+        )
+    return files, by_partition
+
+
+def _manifest(
+    pol: Policy,
+    as_of: date,
+    start: date,
+    end: date,
+    schema: pa.Schema,
+    files: list[dict[str, Any]],
+    by_partition: list[dict[str, Any]],
+    watermark: dict[str, Any],
+    query: str,
+    warehouse: Path,
+) -> dict[str, Any]:
+    by_split = {"train": 0, "eval": 0}
+    for p in by_partition:
+        by_split[p["split"]] += p["rows"]
+    dbt_manifest = dbt_manifest_file(warehouse)
+    manifest: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
+        "policy": {
+            "name": pol.name,
+            "hash": pol.policy_hash,
+            "file": _rel_to_project(pol.path),
+            "definition": pol.definition(),
+        },
+        "as_of": as_of.isoformat(),
+        "window": {"start": start.isoformat(), "end": end.isoformat()},
+        "source": {"table": SOURCE_TABLE, **watermark},
+        "selection_sql_sha256": hashlib.sha256(query.encode()).hexdigest(),
+        "rows": {
+            "total": sum(by_split.values()),
+            "by_split": by_split,
+            "by_partition": by_partition,
+        },
+        "schema": [{"name": f.name, "type": str(f.type)} for f in schema],
+        "files": files,
+        "writer": {"library": f"pyarrow {pa.__version__}", "options": PARQUET_OPTIONS},
+        "build": {
+            "dbt_manifest_sha256": _sha256_file(dbt_manifest) if dbt_manifest.exists() else None,
+            "git_commit": git_commit(),
+        },
+    }
+    manifest["manifest_id"] = _content_hash(manifest)
+    manifest["created_at"] = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return manifest
+
+
+def _rel_to_project(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config.PROJECT_DIR).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _register(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], path: Path) -> None:
+    """One row per manifest id: a re-export of the same content replaces its row."""
+    rows = manifest["rows"]
+    values = {
+        "manifest_id": manifest["manifest_id"],
+        "policy_name": manifest["policy"]["name"],
+        "policy_hash": manifest["policy"]["hash"],
+        "purpose": manifest["policy"]["definition"]["purpose"],
+        "as_of_date": manifest["as_of"],
+        "window_start": manifest["window"]["start"],
+        "window_end": manifest["window"]["end"],
+        "row_count": rows["total"],
+        "train_row_count": rows["by_split"]["train"],
+        "eval_row_count": rows["by_split"]["eval"],
+        "partition_count": len(rows["by_partition"]),
+        "row_counts": json.dumps(rows["by_partition"], sort_keys=True),
+        "source_last_event_at": manifest["source"]["last_event_at"],
+        "ingest_ledger_checksum": manifest["source"]["ingest_ledger_checksum"],
+        "dbt_manifest_sha256": manifest["build"]["dbt_manifest_sha256"],
+        "git_commit": manifest["build"]["git_commit"],
+        "created_at": manifest["created_at"],
+        "manifest_path": str(path),
+    }
+    cols = [c for c, _ in REGISTRY_COLUMNS]
+    con.execute(f"delete from {REGISTRY_TABLE} where manifest_id = ?", [values["manifest_id"]])
+    con.execute(
+        f"insert into {REGISTRY_TABLE} ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+        [values[c] for c in cols],
+    )
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Move NEW to FINAL; an earlier export of the same manifest id is replaced."""
+    if final.exists():
+        old = final.with_name(f".old-{uuid.uuid4().hex}")
+        final.rename(old)
+        new.rename(final)
+        shutil.rmtree(old)
+    else:
+        new.rename(final)
+
+
+def verify(manifest: Path) -> list[str]:
+    """Re-hash a manifest's files; the problems found (empty when the export is intact)."""
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise OperationalError(f"manifest {manifest} not found")
+    try:
+        data = json.loads(manifest.read_text())
+        files = data["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise OperationalError(f"{manifest}: not a floop dataset manifest ({exc})") from exc
+    problems: list[str] = []
+    if _content_hash(data) != data.get("manifest_id"):
+        problems.append(f"{manifest}: manifest content does not match its manifest_id (edited?)")
+    root = manifest.parent
+    listed = set()
+    for entry in files:
+        rel = entry["path"]
+        listed.add(rel)
+        path = root / rel
+        if not path.is_file():
+            problems.append(f"{rel}: missing")
+            continue
+        size = path.stat().st_size
+        if size != entry["bytes"]:
+            problems.append(f"{rel}: {size} bytes, manifest says {entry['bytes']}")
+        digest = _sha256_file(path)
+        if digest != entry["sha256"]:
+            problems.append(f"{rel}: sha256 {digest[:16]}…, manifest says {entry['sha256'][:16]}…")
+    data_dir = root / "data"
+    if data_dir.exists():
+        for path in sorted(data_dir.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and rel not in listed:
+                problems.append(f"{rel}: not in the manifest")
+    return problems
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.verify is not None:
+        problems = verify(args.verify)
+        if problems:
+            print(f"{args.verify}: FAILED, {len(problems)} problem(s):")
+            for p in problems:
+                print(f"  {p}")
+            return 1
+        n = len(json.loads(Path(args.verify).read_text())["files"])
+        print(f"{args.verify}: OK ({n} files match their sha256)")
+        return 0
+    if not args.policy:
+        raise OperationalError("give --policy NAME (a file in policies/) or --verify MANIFEST")
+    manifest_path = export_dataset(
+        args.policy,
+        args.warehouse or config.warehouse_path(),
+        args.as_of,
+        args.out or config.exports_dir(),
+    )
+    m = json.loads(manifest_path.read_text())
+    rows = m["rows"]
+    print(
+        f"exported {m['policy']['name']} as of {m['as_of']} "
+        f"(window {m['window']['start']}..{m['window']['end']}): {rows['total']} rows "
+        f"(train {rows['by_split']['train']}, eval {rows['by_split']['eval']}) "
+        f"in {len(m['files'])} files"
+    )
+    print(f"manifest {m['manifest_id']}")
+    print(f"  {manifest_path}")
+    return 0
