@@ -1,0 +1,168 @@
+"""Redaction and keyed hashing of personal data: the dbt macros (macros/pii.sql), rendered by a
+real dbt invocation, run by DuckDB over a table of tricky strings (one dbt call, ~6 s)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from floop.dbt import run_dbt
+
+HASH_KEY = "test-key-7f3a"
+
+# (free text, expected after redaction)
+MUST_REDACT: list[tuple[str, str]] = [
+    ("mail me at jane@example.com", "mail me at [EMAIL]"),
+    ("Jane.Doe+tag@sub.example.co.uk wrote", "[EMAIL] wrote"),
+    ("call +49 30 1234567 today", "call [PHONE] today"),
+    ("call +1 (415) 555-0134.", "call [PHONE]."),
+    ("UK 0044 20 7946 0958 office", "UK [PHONE] office"),
+    ("Berlin 030/1234567", "Berlin [PHONE]"),
+    ("+44 20 7946 0958", "[PHONE]"),
+    ("mobile +491701234567!", "mobile [PHONE]!"),
+    ("(030) 1234567", "[PHONE]"),
+    ("+49-30-1234567", "[PHONE]"),
+    ("US (415) 555-0134", "US [PHONE]"),
+    ("us 415-555-0134 ok", "us [PHONE] ok"),
+    ("0170 1234567", "[PHONE]"),
+    ("+33 1 23 45 67 89", "[PHONE]"),
+    ("card 4111 1111 1111 1111 please", "card [CARD] please"),
+    ("card 4111-1111-1111-1111", "card [CARD]"),
+    ("card 4111111111111111", "card [CARD]"),
+    ("amex 3782 822463 10005", "amex [CARD]"),
+    ("amex 378282246310005.", "amex [CARD]."),
+    ("not a card 4111 1111 1111 1112", "not a card 4111 1111 1111 1112"),
+    ("digits 1234567890123", "digits 1234567890123"),
+    ("server 192.168.1.20 down", "server [IPV4] down"),
+    ("from 10.0.0.1, retry", "from [IPV4], retry"),
+    ("v6 2001:db8::1 here", "v6 [IPV6] here"),
+    ("full 2001:0db8:85a3:0000:0000:8a2e:0370:7334", "full [IPV6]"),
+    ("link-local fe80::1ff:fe23:4567:890a", "link-local [IPV6]"),
+    ("loopback ::1 ok", "loopback [IPV6] ok"),
+    ("two: a@b.io, c.d@e-f.org", "two: [EMAIL], [EMAIL]"),
+    ("<jane@example.com>", "<[EMAIL]>"),
+    ("Tel. +49 (0)30 1234567", "Tel. [PHONE]"),
+    ("+1 415 555 0134", "[PHONE]"),
+    ("Tel. 089 12345678", "Tel. [PHONE]"),
+    ("paid 50 4111 1111 1111 1111", "paid 50 [CARD]"),
+    ("mc 5500 0000 0000 0004 visa 4222222222222", "mc [CARD] visa [CARD]"),
+    ("IPs 1.1.1.1 and 8.8.8.8", "IPs [IPV4] and [IPV4]"),
+    ("upper 2001:DB8:0:0:8:800:200C:417A", "upper [IPV6]"),
+    ("route ::ffff:0:1 set", "route [IPV6] set"),
+]
+
+# Strings redaction must leave exactly as they are.
+MUST_NOT_TOUCH: list[str] = [
+    "prompt support-v7 on model 2026-10-01",
+    "knowledge kb-2026-11-01 was stale",
+    "at 09:14:03 on 2026-11-02",
+    "at 2026-11-02T09:14:03.120Z",
+    "input hash 9f2c",
+    "sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "uuid 550e8400-e29b-41d4-a716-446655440000",
+    "uuid 12345678-1234-1234-1234-123456789012",
+    "took 1620 ms and 812 tokens",
+    "order ORD-2026-000123 and #4711-2233",
+    "order id 100234567 shipped",
+    "ticket-991 reopened",
+    "rating 4.5 of 5, +1 from me",
+    "dates 01/10/2026 and 10.11.2026",
+    "version 1.2.3 released",
+    "range 2020-2026 and 2026-01-15",
+    "std::vector and Foo::bar",
+    "ratio 3:2 at 12:30",
+    "",
+    "not ip 256.1.1.1 or 1.2.3",
+    "price 1,234,567 EUR",
+    "model gpt-x 2026-10-01 v3.1",
+    "at 2026-11-02 09:14:03 UTC",
+    "git 3f9a2b1c0d",
+    "invoice INV-0042-7781",
+    "call 0 or 1 2 3",
+]
+
+
+@pytest.fixture(scope="module")
+def pii_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`select <redact_pii(text)>, <hash_pii(text)> from cases`, compiled by dbt."""
+    wh = tmp_path_factory.mktemp("pii") / "pii.duckdb"
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FLOOP_HASH_KEY", HASH_KEY)
+    try:
+        proc = run_dbt(
+            [
+                "compile",
+                "--quiet",
+                "--inline",
+                "select i, {{ redact_pii('text') }} as redacted, {{ hash_pii('text') }} as hashed"
+                " from cases",
+            ],
+            wh,
+            capture=True,
+        )
+    finally:
+        mp.undo()
+    sql = proc.stdout.strip()
+    assert sql.startswith("select i,"), sql[:500]
+    return sql
+
+
+def _run(sql: str, texts: list[str | None]) -> list[tuple[str | None, str | None]]:
+    con = duckdb.connect()
+    con.execute("create table cases (i integer, text varchar)")
+    con.executemany("insert into cases values (?, ?)", list(enumerate(texts)))
+    rows = con.execute(f"select redacted, hashed from ({sql}) order by i").fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_redacts_personal_data(pii_sql: str) -> None:
+    got = [r for r, _ in _run(pii_sql, [t for t, _ in MUST_REDACT])]
+    wrong = [
+        f"{text!r}: got {g!r}, want {want!r}"
+        for (text, want), g in zip(MUST_REDACT, got, strict=True)
+        if g != want
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_leaves_ids_dates_hashes_and_numbers_alone(pii_sql: str) -> None:
+    got = [r for r, _ in _run(pii_sql, MUST_NOT_TOUCH)]
+    wrong = [f"{t!r} -> {g!r}" for t, g in zip(MUST_NOT_TOUCH, got, strict=True) if g != t]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_null_stays_null(pii_sql: str) -> None:
+    assert _run(pii_sql, [None]) == [(None, None)]
+
+
+def test_hash_is_keyed_sha256(pii_sql: str) -> None:
+    ids = ["u42", "actor-7", "jane@example.com"]
+    hashed = [h for _, h in _run(pii_sql, ids)]
+    expected = [hashlib.sha256(f"{HASH_KEY}|{v}".encode()).hexdigest() for v in ids]
+    assert hashed == expected
+    # the key matters: an unkeyed hash of the id (guessable) is not what is stored
+    assert all(
+        h != hashlib.sha256(v.encode()).hexdigest() for h, v in zip(hashed, ids, strict=True)
+    )
+
+
+def test_card_numbers_need_a_valid_luhn_checksum(pii_sql: str) -> None:
+    # every 16-digit number with the same prefix: exactly the one in ten with a valid check
+    # digit is redacted
+    texts = [f"pay 4539 1488 0343 646{d}" for d in range(10)]
+    redacted = [r == "pay [CARD]" for r, _ in _run(pii_sql, texts)]
+    assert redacted.count(True) == 1
+    assert redacted.index(True) == _luhn_check_digit("453914880343646")
+
+
+def _luhn_check_digit(prefix: str) -> int:
+    total = 0
+    for i, ch in enumerate(reversed(prefix)):
+        d = int(ch)
+        if i % 2 == 0:  # doubled: positions 2, 4, ... from the right once the check digit is added
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return (10 - total % 10) % 10
