@@ -318,6 +318,29 @@ AUX_DESCRIPTIONS: dict[str, str] = {
     "unknown_fields": "Counts of fields the contract does not name.",
     "gx_validations": "One row per Great Expectations expectation result of each accepted batch.",
 }
+# Raw bookkeeping column descriptions: the staging ones, plus the columns staging leaves out.
+AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    **{
+        raw: {raw_col: desc for _, raw_col, desc in cols if raw_col}
+        for raw, (_, _, cols) in AUX_MODELS.items()
+    },
+    "gx_validations": {
+        "load_id": "The ingest run whose batch was validated.",
+        "validated_at": "When the suite ran (UTC).",
+        "suite_name": "Great Expectations suite.",
+        "expectation_type": "The expectation, e.g. expect_column_values_to_not_be_null.",
+        "event_type": "Event type of the batch.",
+        "column_name": "Column the expectation is about, when there is one.",
+        "success": "Whether the expectation held.",
+        "observed_value": "What was observed, as text.",
+        "details": "The full result (JSON).",
+        "data_docs_path": "Data Docs page of the validation.",
+    },
+}
+AUX_COLUMN_DESCRIPTIONS["quarantine"]["raw_line"] = (
+    "The line exactly as landed (may hold personal data; never staged)."
+)
+
 AUX_LOADED_AT = {
     "ingest_ledger": "ingested_at",
     "quarantine": "ingested_at",
@@ -332,10 +355,19 @@ RAW_META_DESCRIPTIONS = {
     "_ingested_at": "When floop ingest loaded the event (UTC).",
 }
 
-# Freshness of the raw tables: events are expected at least daily.
+# Freshness of the raw tables: traffic (and so the ledger) is expected at least daily.
 FRESHNESS = {
     "warn_after": {"count": 26, "period": "hour"},
     "error_after": {"count": 72, "period": "hour"},
+}
+# Tables that legitimately go quiet: experts label in batches, the version registry changes
+# rarely, and quarantine/duplicates only get rows when something is wrong (quiet is good).
+FRESHNESS_OVERRIDES: dict[str, dict[str, object] | None] = {
+    "label_events": {"warn_after": {"count": 7, "period": "day"}},
+    "version_events": None,
+    "quarantine": None,
+    "duplicate_events": None,
+    "unknown_fields": None,
 }
 
 RESTRICTED = (
@@ -453,19 +485,25 @@ def render_sources(contract: Contract) -> str:
             {"name": n, "data_type": t.lower(), "description": RAW_META_DESCRIPTIONS[n]}
             for n, t in RAW_META_COLUMNS
         ]
-        tables.append(
-            {
-                "name": f"{event_type}_events",
-                "description": f"{contract.description(event_type)} Accepted {event_type} "
-                "events as landed (contract fields in contract order, then bookkeeping).",
-                "columns": columns,
-            }
-        )
+        table = {
+            "name": f"{event_type}_events",
+            "description": f"{contract.description(event_type)} Accepted {event_type} "
+            "events as landed (contract fields in contract order, then bookkeeping).",
+        }
+        if table["name"] in FRESHNESS_OVERRIDES:
+            table["config"] = {"freshness": FRESHNESS_OVERRIDES[table["name"]]}
+        tables.append({**table, "columns": columns})
     for name, cols in AUX_TABLES.items():
         table: dict[str, object] = {"name": name, "description": AUX_DESCRIPTIONS[name]}
         loaded_at = AUX_LOADED_AT.get(name)
-        table["config"] = {"loaded_at_field": loaded_at} if loaded_at else {"freshness": None}
-        table["columns"] = [{"name": c, "data_type": t.lower()} for c, t in cols]
+        config: dict[str, object] = {"loaded_at_field": loaded_at} if loaded_at else {}
+        if name in FRESHNESS_OVERRIDES:
+            config["freshness"] = FRESHNESS_OVERRIDES[name]
+        table["config"] = config
+        descs = AUX_COLUMN_DESCRIPTIONS.get(name, {})
+        table["columns"] = [
+            {"name": c, "data_type": t.lower(), "description": descs.get(c, "")} for c, t in cols
+        ]
         tables.append(table)
     source = {
         "name": "raw",
