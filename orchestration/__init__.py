@@ -1,0 +1,1 @@
+"""Dagster orchestration of floop: `orchestration.definitions.defs` (see README, "Dagster UI")."""
