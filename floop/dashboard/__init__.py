@@ -1,0 +1,77 @@
+"""`floop dashboard`: the Streamlit dashboards over the marts, served on 127.0.0.1.
+
+The app reads the analyst copy (or `--warehouse FILE`) read-only. Every number it shows is a
+value of a mart row: the app selects and filters rows, it never re-aggregates rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from floop import config
+
+APP_PATH = Path(__file__).resolve().parent / "app.py"
+
+# The app finds its warehouse here when started without `-- --warehouse FILE`.
+WAREHOUSE_ENV = "FLOOP_DASHBOARD_WAREHOUSE"
+
+
+def streamlit_command(warehouse: Path, port: int, address: str = "127.0.0.1") -> list[str]:
+    """The exact command that serves the app; the browser tests start it the same way."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_PATH),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        # No file watcher: the app is served, not developed, and watchers cost CPU.
+        "--server.fileWatcherType",
+        "none",
+        "--",
+        "--warehouse",
+        str(warehouse),
+    ]
+
+
+def streamlit_env(warehouse: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # The app runs as a script: make `floop` importable even without an installed package.
+    path = [str(config.PROJECT_DIR), *filter(None, [env.get("PYTHONPATH")])]
+    env.update(
+        {
+            "PYTHONPATH": os.pathsep.join(path),
+            WAREHOUSE_ENV: str(warehouse),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    return env
+
+
+def main(args: argparse.Namespace) -> int:
+    from floop.cli import OperationalError
+
+    warehouse = Path(args.warehouse or config.analyst_copy_path()).expanduser().resolve()
+    if not warehouse.exists():
+        raise OperationalError(
+            f"{warehouse} does not exist: run `floop run` first (it writes the analyst copy), "
+            "or pass --warehouse FILE"
+        )
+    cmd = streamlit_command(warehouse, args.port)
+    print(f"floop dashboard: http://127.0.0.1:{args.port}  (reading {warehouse} read-only)")
+    try:
+        return subprocess.call(cmd, env=streamlit_env(warehouse))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,533 @@
+"""The floop dashboards (Streamlit + Altair). Started by `floop dashboard`; see __init__.py.
+
+Rule of every page: a number on screen is a value of a mart row. The app selects and filters
+rows (and lets Altair draw them); it never recomputes a rate, a share or a percentile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from floop.dashboard import WAREHOUSE_ENV
+from floop.dashboard.data import Marts, fmt_count, fmt_rate, pick
+
+ALL_TENANTS = "All tenants"
+ALL_WORKFLOWS = "All workflows"
+
+# Table names in the analyst copy (docs/architecture.md).
+T_INTERACTIONS = "marts.fct_interactions"
+T_WEEKLY = "marts.fct_version_outcomes_weekly"
+T_TENANT_WEEKLY = "marts.fct_version_outcomes_tenant_weekly"
+T_CHANGES = "marts.fct_version_changes_weekly"
+T_HEALTH = "marts.fct_data_health_daily"
+T_WORKFLOWS = "marts.dim_workflows"
+T_VERSIONS = "marts.dim_versions"
+T_LINEAGE = "marts.fct_dataset_lineage"
+
+VERSION_KEYS = ("prompt_version", "model_id", "model_version", "knowledge_version")
+VERSION_COLOR = alt.Color(
+    "version:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600, title=None)
+)
+
+
+def WEEK_X(field: str) -> alt.X:  # noqa: N802 - reads like the other encodings
+    return alt.X(f"{field}:T", title="week", axis=alt.Axis(format="%b %d", tickCount="week"))
+
+
+def _warehouse_arg() -> Path:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--warehouse", default=None)
+    known, _ = parser.parse_known_args(sys.argv[1:])
+    value = known.warehouse or os.environ.get(WAREHOUSE_ENV)
+    if not value:
+        from floop import config
+
+        value = str(config.analyst_copy_path())
+    return Path(value)
+
+
+MARTS = Marts(_warehouse_arg())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _query(path: str, mtime: float, sql: str, params: tuple[object, ...] = ()) -> pd.DataFrame:
+    # mtime is part of the cache key: a new analyst copy invalidates every cached result.
+    return Marts(path).query(sql, params)
+
+
+def q(sql: str, params: tuple[object, ...] = ()) -> pd.DataFrame:
+    return _query(str(MARTS.path), MARTS.path.stat().st_mtime, sql, params)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _columns(path: str, mtime: float, table: str) -> list[str]:
+    return Marts(path).columns(table)
+
+
+def cols(table: str) -> list[str]:
+    return _columns(str(MARTS.path), MARTS.path.stat().st_mtime, table)
+
+
+def missing(table: str) -> bool:
+    if cols(table):
+        return False
+    st.info(f"`{table}` is not in {MARTS.path.name}: run `floop run` to build it.")
+    return True
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def version_label(df: pd.DataFrame) -> pd.Series:
+    """One readable label per version combination (string concatenation, not arithmetic)."""
+    parts = [c for c in VERSION_KEYS if c in df.columns]
+    if not parts:
+        return pd.Series(["all"] * len(df), index=df.index)
+    return df[parts].astype("string").fillna("-").agg(" | ".join, axis=1)
+
+
+def chart(c: alt.Chart, key: str) -> None:
+    st.altair_chart(c, width="stretch", key=key)
+
+
+def metric_row(items: list[tuple[str, str]], key: str) -> None:
+    for column, (label, value) in zip(st.columns(len(items)), items, strict=True):
+        column.metric(label, value)
+
+
+# --------------------------------------------------------------------------------------------
+# Overview
+# --------------------------------------------------------------------------------------------
+
+
+def page_overview() -> None:
+    st.title("Overview")
+    st.caption(f"Reading `{MARTS.path}` read-only. Every number is a mart value.")
+    _overview_outcomes()
+    _overview_health()
+
+
+def _overview_outcomes() -> None:
+    st.header("Volumes and primary outcome rate")
+    if missing(T_WEEKLY):
+        return
+    c = cols(T_WEEKLY)
+    week = pick(c, "interaction_week", "week_start", "week")
+    n = pick(c, "interactions", "n_interactions", "interaction_count")
+    rate = pick(c, "primary_outcome_rate", "outcome_rate")
+    if not (week and n and rate):
+        st.warning(f"{T_WEEKLY} lacks week/interactions/primary_outcome_rate columns")
+        return
+    keep = [k for k in ("task_type", *VERSION_KEYS) if k in c]
+    df = q(
+        f"select {', '.join(map(ident, keep))}, {ident(week)} as week, "
+        f"{ident(n)} as interactions, {ident(rate)} as primary_outcome_rate "
+        f"from {T_WEEKLY} order by week"
+    )
+    df["version"] = version_label(df)
+    weeks = sorted(df["week"].unique())
+    latest = df[df["week"] == weeks[-1]] if weeks else df
+    st.subheader("Interactions per workflow and week")
+    chart(
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonthdate(week):O", title="week"),
+            y=alt.Y("interactions:Q", title="interactions"),
+            color=alt.Color("task_type:N", title="workflow"),
+            tooltip=["task_type", "version", "week", "interactions"],
+        ),
+        key="overview_volumes",
+    )
+    st.subheader("Primary outcome rate per workflow over time (one line per version)")
+    chart(
+        alt.Chart(df.dropna(subset=["primary_outcome_rate"]))
+        .mark_line(point=True)
+        .encode(
+            x=WEEK_X("week"),
+            y=alt.Y(
+                "primary_outcome_rate:Q", title="primary outcome rate", axis=alt.Axis(format="%")
+            ),
+            color=VERSION_COLOR,
+            tooltip=["task_type", "version", "week", "interactions", "primary_outcome_rate"],
+        )
+        .properties(height=180)
+        .facet(row=alt.Row("task_type:N", title=None)),
+        key="overview_outcome_rate",
+    )
+    st.subheader("Latest week, per version")
+    table = latest[["task_type", "version", "interactions", "primary_outcome_rate"]].copy()
+    table["interactions"] = table["interactions"].map(fmt_count)
+    table["primary_outcome_rate"] = table["primary_outcome_rate"].map(fmt_rate)
+    st.table(table.reset_index(drop=True))
+
+
+def _overview_health() -> None:
+    st.header("Data health")
+    if missing(T_HEALTH):
+        return
+    c = cols(T_HEALTH)
+    day = pick(c, "health_date", "event_date", "ingest_date", "day", "date")
+    if not day:
+        st.warning(f"{T_HEALTH} has no day column")
+        return
+    df = q(f"select * from {T_HEALTH} order by {ident(day)}")
+    if df.empty:
+        st.info("No data-health rows yet.")
+        return
+    last = df[df[day] == df[day].max()]
+    counters = [
+        (label, col)
+        for label, col in (
+            ("Lines landed", pick(c, "lines_landed", "lines")),
+            ("Accepted", pick(c, "lines_accepted", "accepted")),
+            ("Duplicates", pick(c, "lines_duplicate", "duplicates", "duplicate")),
+            ("Rejected", pick(c, "lines_rejected", "rejected")),
+            ("Orphans", pick(c, "orphan")),
+        )
+        if col
+    ]
+    if len(last) == 1 and counters:
+        st.subheader(f"Latest day: {pd.Timestamp(last[day].iloc[0]).date()}")
+        metric_row([(lbl, fmt_count(last[col].iloc[0])) for lbl, col in counters], key="health")
+    rejected_cols = [x for x in c if x.startswith("rejected_") or x.startswith("lines_rejected_")]
+    if rejected_cols:
+        st.subheader("Rejected lines by reason")
+        long = df.melt(
+            id_vars=[day], value_vars=rejected_cols, var_name="reason", value_name="lines"
+        )
+        long["reason"] = (
+            long["reason"].str.replace("lines_rejected_", "").str.replace("rejected_", "")
+        )
+        chart(
+            alt.Chart(long[long["lines"] > 0])
+            .mark_bar()
+            .encode(
+                x=alt.X(f"{day}:T", title="day"),
+                y=alt.Y("lines:Q", title="rejected lines"),
+                color=alt.Color("reason:N"),
+                tooltip=[day, "reason", "lines"],
+            ),
+            key="health_rejected",
+        )
+    orphan_cols = [x for x in c if "orphan" in x]
+    if orphan_cols:
+        st.subheader("Orphans (feedback, outcomes, evaluations with no interaction)")
+        long = df.melt(id_vars=[day], value_vars=orphan_cols, var_name="kind", value_name="events")
+        chart(
+            alt.Chart(long)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X(f"{day}:T", title="day"),
+                y=alt.Y("events:Q"),
+                color="kind:N",
+                tooltip=[day, "kind", "events"],
+            ),
+            key="health_orphans",
+        )
+    fresh = [x for x in c if "fresh" in x or "lag" in x or "late" in x or "last_" in x]
+    if fresh:
+        st.subheader("Freshness and late arrivals")
+        st.table(df[[day, *fresh]].tail(7).astype("string").reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Versions
+# --------------------------------------------------------------------------------------------
+
+
+def _workflows() -> list[str]:
+    if cols(T_WORKFLOWS):
+        return list(q(f"select task_type from {T_WORKFLOWS} order by task_type")["task_type"])
+    return list(q(f"select distinct task_type from {T_WEEKLY} order by 1")["task_type"])
+
+
+def _tenants() -> list[str]:
+    if not cols(T_TENANT_WEEKLY):
+        return []
+    return list(q(f"select distinct tenant_id from {T_TENANT_WEEKLY} order by 1")["tenant_id"])
+
+
+def _select(label: str, options: list[str], param: str) -> str:
+    """A selectbox whose choice lives in the URL (?workflow=..&tenant=..): links are shareable."""
+    wanted = st.query_params.get(param)
+    index = options.index(wanted) if wanted in options else 0
+    value = st.selectbox(label, options, index=index, key=f"select_{param}")
+    st.query_params[param] = value
+    return value
+
+
+def page_versions() -> None:
+    st.title("Versions")
+    if missing(T_WEEKLY):
+        return
+    left, right = st.columns(2)
+    with left:
+        workflow = _select("Workflow", _workflows(), "workflow")
+    with right:
+        tenant = _select("Tenant", [ALL_TENANTS, *_tenants()], "tenant")
+    if tenant == ALL_TENANTS:
+        df = q(f"select * from {T_WEEKLY} where task_type = ?", (workflow,))
+    else:
+        df = q(
+            f"select * from {T_TENANT_WEEKLY} where task_type = ? and tenant_id = ?",
+            (workflow, tenant),
+        )
+    if df.empty:
+        st.info("No rows for this selection.")
+        return
+    c = list(df.columns)
+    week = pick(c, "interaction_week", "week_start", "week")
+    df["version"] = version_label(df)
+    df = df.sort_values([week, "version"])
+    rate = pick(c, "primary_outcome_rate", "outcome_rate")
+    lo = pick(c, "primary_outcome_rate_ci_low")
+    hi = pick(c, "primary_outcome_rate_ci_high")
+    num = pick(c, "primary_outcome_rate_numerator")
+    den = pick(c, "primary_outcome_rate_denominator")
+
+    latest = df[df[week] == df[week].max()]
+    st.subheader(f"Latest week ({pd.Timestamp(df[week].max()).date()})")
+    rows = []
+    for _, r in latest.iterrows():
+        row = {"version": r["version"]}
+        if "interactions" in c:
+            row["interactions"] = fmt_count(r["interactions"])
+        if rate:
+            row["primary outcome rate"] = fmt_rate(r[rate])
+        if lo and hi:
+            row["95% interval"] = f"{fmt_rate(r[lo])} – {fmt_rate(r[hi])}"
+        if num and den:
+            row["outcomes"] = f"{fmt_count(r[num])} / {fmt_count(r[den])}"
+        rows.append(row)
+    st.table(pd.DataFrame(rows))
+
+    if rate:
+        st.subheader("Primary outcome rate per version, with 95% Wilson interval")
+        base = alt.Chart(df.dropna(subset=[rate])).encode(
+            x=WEEK_X(week),
+            color=VERSION_COLOR,
+        )
+        layers = []
+        if lo and hi:
+            layers.append(base.mark_area(opacity=0.2).encode(y=alt.Y(f"{lo}:Q"), y2=f"{hi}:Q"))
+        layers.append(
+            base.mark_line(point=True).encode(
+                y=alt.Y(f"{rate}:Q", title="primary outcome rate", axis=alt.Axis(format="%")),
+                tooltip=["version", week, rate, *([lo, hi] if lo and hi else [])],
+            )
+        )
+        chart(alt.layer(*layers), key="versions_outcome")
+
+    thumbs = [
+        x
+        for x in (
+            pick(c, "thumbs_up_share"),
+            pick(c, "weighted_thumbs_up_share", "trust_weighted_thumbs_up_share"),
+        )
+        if x
+    ]
+    _long_lines(df, week, thumbs, "share", "Thumbs-up share: raw vs trust-weighted", "thumbs")
+
+    implicit = [
+        x
+        for x in (
+            pick(c, "edit_rate", "edit_distance_mean"),
+            pick(c, "retry_rate"),
+            pick(c, "abandon_rate"),
+            pick(c, "escalation_rate"),
+        )
+        if x
+    ]
+    _long_lines(df, week, implicit, "rate", "Implicit signals", "implicit")
+
+    latency = [x for x in (pick(c, "server_latency_p50_ms"), pick(c, "server_latency_p95_ms")) if x]
+    _long_lines(df, week, latency, "ms", "Server latency (p50, p95)", "latency", percent=False)
+    tokens = [x for x in c if x.endswith("tokens_total")]
+    _long_lines(df, week, tokens, "tokens", "Tokens", "tokens", percent=False)
+    evals = [x for x in c if x.endswith("pass_rate")]
+    _long_lines(df, week, evals, "rate", "Evaluation and golden-task pass rates", "evals")
+
+
+def _long_lines(
+    df: pd.DataFrame,
+    week: str,
+    value_cols: list[str],
+    value_name: str,
+    title: str,
+    key: str,
+    percent: bool = True,
+) -> None:
+    if not value_cols:
+        return
+    st.subheader(title)
+    long = df.melt(
+        id_vars=[week, "version"], value_vars=value_cols, var_name="measure", value_name=value_name
+    ).dropna(subset=[value_name])
+    axis = alt.Axis(format="%") if percent else alt.Axis()
+    chart(
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=WEEK_X(week),
+            y=alt.Y(f"{value_name}:Q", axis=axis),
+            color=VERSION_COLOR,
+            strokeDash=alt.StrokeDash("measure:N"),
+            tooltip=["version", week, "measure", value_name],
+        ),
+        key=f"versions_{key}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# What changed
+# --------------------------------------------------------------------------------------------
+
+
+def page_what_changed() -> None:
+    st.title("What changed, and did it help")
+    if missing(T_CHANGES):
+        return
+    c = cols(T_CHANGES)
+    week = pick(c, "week_start", "week")
+    df = q(f"select * from {T_CHANGES} order by {ident(week)}")
+    if df.empty:
+        st.info("No version changes recorded.")
+        return
+    last_week = df[week].max()
+    last = df[df[week] == last_week].copy()
+    st.subheader(f"Changes in the week of {pd.Timestamp(last_week).date()}")
+    delta = pick(c, "primary_outcome_rate_delta", "rate_delta", "delta")
+    shown = [x for x in c if x != week]
+    table = last[shown].copy()
+    for x in shown:
+        if ("rate" in x or "share" in x) and pd.api.types.is_float_dtype(table[x]):
+            table[x] = table[x].map(fmt_rate)
+    st.table(table.astype("string").reset_index(drop=True))
+    if delta:
+        label_cols = [
+            x
+            for x in c
+            if x in ("task_type", "version_kind", "changed_dimension", "to_version", "new_version")
+        ]
+        df["change"] = (
+            df[label_cols].astype("string").fillna("-").agg(" | ".join, axis=1)
+            if label_cols
+            else df.index.astype("string")
+        )
+        st.subheader("Outcome-rate delta of each change")
+        chart(
+            alt.Chart(df.dropna(subset=[delta]))
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    f"{delta}:Q", title="delta in primary outcome rate", axis=alt.Axis(format="%")
+                ),
+                y=alt.Y("change:N", sort="-x", title=None),
+                color=alt.condition(
+                    alt.datum[delta] > 0, alt.value("#2a9d8f"), alt.value("#e76f51")
+                ),
+                tooltip=[week, "change", delta],
+            ),
+            key="changes_delta",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets
+# --------------------------------------------------------------------------------------------
+
+
+def page_datasets() -> None:
+    st.title("Datasets")
+    st.caption("Exported datasets (manifests), their policies, and the versions trained on them.")
+    if missing(T_LINEAGE):
+        return
+    c = cols(T_LINEAGE)
+    df = q(f"select * from {T_LINEAGE}")
+    if df.empty:
+        st.info("No dataset exported and no trained version yet: `floop export --policy NAME`.")
+        return
+    manifest_cols = [
+        x
+        for x in (
+            "manifest_id",
+            "policy_name",
+            "purpose",
+            "as_of_date",
+            "window_start",
+            "window_end",
+            "row_count",
+            "train_row_count",
+            "eval_row_count",
+            "manifest_created_at",
+        )
+        if x in c
+    ]
+    has_manifest = pick(c, "has_manifest")
+    manifests = df[df[has_manifest]] if has_manifest else df
+    manifests = manifests[manifest_cols].drop_duplicates(subset=["manifest_id"])
+    st.subheader(f"Exported manifests ({len(manifests)})")
+    if manifests.empty:
+        st.info("No dataset exported yet: `floop export --policy NAME`.")
+    else:
+        st.table(manifests.sort_values("manifest_id").astype("string").reset_index(drop=True))
+        if "row_count" in manifests.columns:
+            chart(
+                alt.Chart(manifests)
+                .mark_bar()
+                .encode(
+                    x=alt.X("row_count:Q", title="rows"),
+                    y=alt.Y("manifest_id:N", title=None),
+                    color=alt.Color("policy_name:N", title="policy"),
+                    tooltip=manifest_cols,
+                ),
+                key="datasets_rows",
+            )
+    lineage_cols = [
+        x
+        for x in (
+            "version_kind",
+            "version_id",
+            "parent_version_id",
+            "dataset_manifest_id",
+            "policy_name",
+            "lineage_status",
+        )
+        if x in c
+    ]
+    st.subheader("Lineage: versions and the datasets they were trained on")
+    st.table(
+        df[lineage_cols]
+        .sort_values(lineage_cols[:2], na_position="last")
+        .astype("string")
+        .fillna("")
+        .reset_index(drop=True)
+    )
+
+
+def main() -> None:
+    st.set_page_config(page_title="floop", layout="wide")
+    if not MARTS.path.exists():
+        st.error(f"{MARTS.path} does not exist: run `floop run` first.")
+        return
+    nav = st.navigation(
+        [
+            st.Page(page_overview, title="Overview", url_path="overview", default=True),
+            st.Page(page_versions, title="Versions", url_path="versions"),
+            st.Page(page_what_changed, title="What changed", url_path="what_changed"),
+            st.Page(page_datasets, title="Datasets", url_path="datasets"),
+        ]
+    )
+    nav.run()
+
+
+main()

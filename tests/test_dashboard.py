@@ -1,0 +1,344 @@
+"""The dashboards in a real browser: `floop dashboard`'s exact command serves the analyst copy
+of the demo warehouse on a free loopback port; headless Debian Chromium (driven by Playwright,
+never a downloaded browser) opens each page; the tests assert that the charts were drawn and
+that the numbers on screen are the marts' values. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from floop.dashboard.data import fmt_count, fmt_rate
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHART = '[data-testid="stVegaLiteChart"]'
+# A chart is drawn once vega-embed has put its marks (svg or canvas) inside the chart element;
+# before that Streamlit shows only a skeleton.
+DRAWN = f"{CHART}:has(svg.marks, canvas.marks)"
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"
+)
+
+
+# ------------------------------------------------------------------------------------------
+# Harness: serve the app, drive the browser
+# ------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serve(warehouse: Path, log_path: Path, timeout: float = 120.0) -> Iterator[str]:
+    """Start the app with `floop dashboard`'s command; yield its URL; kill its process group."""
+    from floop.dashboard import streamlit_command, streamlit_env
+
+    port = free_port()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            streamlit_command(warehouse, port),
+            env=streamlit_env(warehouse),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, ended as one below
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"streamlit exited {proc.returncode}: {log_path.read_text()}"
+                    )
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("streamlit did not answer its health check in time")
+                time.sleep(0.5)
+            yield base
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=15)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def open_page(page: Any, url: str, min_charts: int) -> None:
+    """Go to URL; wait until Streamlit finished the script and MIN_CHARTS charts are drawn."""
+    page.goto(url)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached"
+    )
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[DRAWN, min_charts]
+    )
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached"
+    )
+
+
+def drawn_charts(page: Any) -> int:
+    return int(page.evaluate("(sel) => document.querySelectorAll(sel).length", DRAWN))
+
+
+def screenshot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+
+
+def metric_values(page: Any) -> dict[str, str]:
+    """Every st.metric on the page: label -> displayed value."""
+    out: dict[str, str] = {}
+    for m in page.query_selector_all('[data-testid="stMetric"]'):
+        label = m.query_selector('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = m.query_selector('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def table_rows(page: Any, index: int) -> list[dict[str, str]]:
+    """The rows of the INDEX-th st.table on the page, as header -> cell text (index dropped)."""
+    table = page.query_selector_all('[data-testid="stTable"] table')[index]
+    headers = [th.inner_text().strip() for th in table.query_selector_all("thead th")]
+    rows = []
+    for tr in table.query_selector_all("tbody tr"):
+        cells = [c.inner_text().strip() for c in tr.query_selector_all("th, td")]
+        rows.append({h: v for h, v in zip(headers, cells, strict=True) if h})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
+# Fixtures
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def analyst_copy(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The analyst copy of the demo warehouse: what the dashboard reads in production."""
+    from floop.publish import publish_analyst_copy
+
+    dest = tmp_path_factory.mktemp("dashboard") / "analyst.duckdb"
+    publish_analyst_copy(built_warehouse, dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def app_url(analyst_copy: Path) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium absent (apt-get install chromium)")
+    with serve(analyst_copy, analyst_copy.parent / "streamlit.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def page(app_url: str, analyst_copy: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(analyst_copy.parent / "chromium-profile"),  # fresh profile every session
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 2400},
+        )
+        try:
+            p = ctx.pages[0] if ctx.pages else ctx.new_page()
+            p.set_default_timeout(90_000)
+            yield p
+        finally:
+            ctx.close()
+
+
+def mart(path: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def has_table(path: Path, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        mart(
+            path,
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        )
+    )
+
+
+def version_label(prompt: str, model: str, model_version: str, knowledge: str | None) -> str:
+    return " | ".join(
+        x if x is not None else "-" for x in (prompt, model, model_version, knowledge)
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Tests
+# ------------------------------------------------------------------------------------------
+
+
+def test_dashboard_refuses_missing_warehouse(tmp_path: Path) -> None:
+    from floop.cli import OperationalError
+    from floop.dashboard import main
+
+    with pytest.raises(OperationalError, match="does not exist"):
+        main(argparse.Namespace(warehouse=tmp_path / "nope.duckdb", port=8599))
+
+
+def test_formatting_is_the_one_the_pages_use() -> None:
+    assert fmt_rate(0.6134) == "61.3%"
+    assert fmt_rate(None) == "n/a"
+    assert fmt_rate(float("nan")) == "n/a"
+    assert fmt_count(12345) == "12,345"
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_overview_page(page: Any, app_url: str, analyst_copy: Path) -> None:
+    open_page(page, f"{app_url}/", min_charts=2)
+    screenshot(page, "overview")
+    assert drawn_charts(page) >= 2
+    # The "latest week, per version" table is the mart's latest-week rows, value for value.
+    expected = {
+        (tt, version_label(pv, mid, mv, kv), fmt_count(n), fmt_rate(rate))
+        for tt, pv, mid, mv, kv, n, rate in mart(
+            analyst_copy,
+            "select task_type, prompt_version, model_id, model_version, knowledge_version, "
+            "interactions, primary_outcome_rate from marts.fct_version_outcomes_weekly "
+            "where interaction_week = (select max(interaction_week) "
+            "from marts.fct_version_outcomes_weekly)",
+        )
+    }
+    shown = {
+        (r["task_type"], r["version"], r["interactions"], r["primary_outcome_rate"])
+        for r in table_rows(page, 0)
+    }
+    assert expected and shown == expected
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_overview_data_health(page: Any, app_url: str, analyst_copy: Path) -> None:
+    if not has_table(analyst_copy, "marts.fct_data_health_daily"):
+        pytest.skip("marts.fct_data_health_daily is not built yet")
+    open_page(page, f"{app_url}/", min_charts=2)
+    metrics = metric_values(page)
+    assert metrics, "no data-health figures on the overview"
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("tenant", [None, "first"])
+def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str | None) -> None:
+    workflow = mart(analyst_copy, "select min(task_type) from marts.dim_workflows")[0][0]
+    table = "marts.fct_version_outcomes_weekly"
+    where, params = "task_type = ?", [workflow]
+    url = f"{app_url}/versions?workflow={workflow}"
+    if tenant:
+        tenant = mart(
+            analyst_copy,
+            "select min(tenant_id) from marts.fct_version_outcomes_tenant_weekly "
+            "where task_type = ?",
+            [workflow],
+        )[0][0]
+        table = "marts.fct_version_outcomes_tenant_weekly"
+        where, params = "task_type = ? and tenant_id = ?", [workflow, tenant]
+        url += f"&tenant={tenant}"
+    # outcome (+ band), thumbs, implicit signals, latency, tokens: at least five charts
+    open_page(page, url, min_charts=5)
+    screenshot(page, f"versions-{workflow}-{tenant or 'all'}")
+    rows = mart(
+        analyst_copy,
+        f"select prompt_version, model_id, model_version, knowledge_version, interactions, "
+        f"primary_outcome_rate, primary_outcome_rate_ci_low, primary_outcome_rate_ci_high, "
+        f"primary_outcome_rate_numerator, primary_outcome_rate_denominator from {table} "
+        f"where {where} and interaction_week = (select max(interaction_week) from {table} "
+        f"where {where})",
+        params + params,
+    )
+    expected = {
+        (
+            version_label(pv, mid, mv, kv),
+            fmt_count(n),
+            fmt_rate(rate),
+            f"{fmt_rate(lo)} – {fmt_rate(hi)}",
+            f"{fmt_count(num)} / {fmt_count(den)}",
+        )
+        for pv, mid, mv, kv, n, rate, lo, hi, num, den in rows
+    }
+    shown = {
+        (
+            r["version"],
+            r["interactions"],
+            r["primary outcome rate"],
+            r["95% interval"],
+            r["outcomes"],
+        )
+        for r in table_rows(page, 0)
+    }
+    assert expected and shown == expected
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
+    if not has_table(analyst_copy, "marts.fct_version_changes_weekly"):
+        pytest.skip("marts.fct_version_changes_weekly is not built yet")
+    open_page(page, f"{app_url}/what_changed", min_charts=0)
+    screenshot(page, "what-changed")
+    assert page.get_by_text("What changed").count() >= 1
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_datasets_page(page: Any, app_url: str, analyst_copy: Path) -> None:
+    open_page(page, f"{app_url}/datasets", min_charts=0)
+    screenshot(page, "datasets")
+    n_lineage = mart(analyst_copy, "select count(*) from marts.fct_dataset_lineage")[0][0]
+    if n_lineage == 0:
+        assert page.get_by_text("No dataset exported").count() >= 1
+        return
+    lineage = table_rows(page, -1)
+    assert len(lineage) == n_lineage
