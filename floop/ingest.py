@@ -148,6 +148,21 @@ _TYPE_WORDS = {
 }
 
 
+def _json_type_of(j: str) -> str:
+    """json_type() of a fragment from json_transform (minified, never JSON null): the first
+    character decides, only numbers need the parser (BIGINT, UBIGINT or DOUBLE)."""
+    return (
+        f"case left({j}, 1) when '\"' then 'VARCHAR' when '[' then 'ARRAY' "
+        f"when '{{' then 'OBJECT' when 't' then 'BOOLEAN' when 'f' then 'BOOLEAN' "
+        f"else json_type({j}) end"
+    )
+
+
+def _string_of(j: str) -> str:
+    """The text of a JSON string fragment (unescaped)."""
+    return f"({j} ->> '$')"
+
+
 class CheckSQL:
     """The generated SQL of the checks: one SELECT over `(line_number, raw_line)` rows."""
 
@@ -162,7 +177,7 @@ class CheckSQL:
         """The typed value of a field; NULL when absent, null or of the wrong type."""
         j, t = _col("j", spec.name), _col("t", spec.name)
         if spec.type == "string":
-            return f"case when {t} = 'VARCHAR' then {j} ->> '$' end"
+            return f"case when {t} = 'VARCHAR' then {_string_of(j)} end"
         if spec.type == "integer":
             # Integral doubles (e.g. 164.0) count as integers: JSON has one number type.
             return (
@@ -180,8 +195,8 @@ class CheckSQL:
             # the session time zone is UTC, so ::timestamp is the naive UTC instant.
             pattern = _lit(self.contract.timestamp_pattern)
             return (
-                f"case when {t} = 'VARCHAR' and regexp_full_match({j} ->> '$', {pattern}) "
-                f"then try_cast(upper({j} ->> '$') as timestamptz)::timestamp end"
+                f"case when {t} = 'VARCHAR' and regexp_full_match({_string_of(j)}, {pattern}) "
+                f"then try_cast(upper({_string_of(j)}) as timestamptz)::timestamp end"
             )
         if spec.type == "string_list":
             lst = _col("l", spec.name)
@@ -348,7 +363,9 @@ class CheckSQL:
         """One SELECT: every line with its typed fields, reason (if rejected), duplicate flag."""
         struct = "{" + ", ".join(f'"{n}": "JSON"' for n in self.names) + "}"
         extract = ",\n    ".join(f'_f."{n}" as {_col("j", n)}' for n in self.names)
-        types = ",\n    ".join(f"json_type({_col('j', n)}) as {_col('t', n)}" for n in self.names)
+        types = ",\n    ".join(
+            f"{_json_type_of(_col('j', n))} as {_col('t', n)}" for n in self.names
+        )
         lists = "".join(
             f",\n    case when {_col('t', n)} = 'ARRAY' "
             f"then from_json({_col('j', n)}, '[\"JSON\"]') end as {_col('l', n)}"
@@ -383,9 +400,6 @@ class CheckSQL:
                 for t, lst in known.items()
             )
             + " end"
-        )
-        existing = " union all ".join(
-            f"select event_id from {self.contract.raw_table(t)}" for t in self.contract.event_types
         )
         value_cols = ", ".join(_col("v", n) for n in self.names)
         return f"""
@@ -448,9 +462,6 @@ reasoned as (
     {extra_keys} as _extra_keys
   from field_checks
 ),
-existing as (
-  {existing}
-),
 final as (
   select
     line_number,
@@ -460,12 +471,6 @@ final as (
     reason_code,
     reason_field,
     {value_cols},
-    case when reason_code is null then
-      row_number() over (
-        partition by {_col("v", "event_id")}, reason_code is null order by line_number
-      ) > 1
-      or {_col("v", "event_id")} in (select event_id from existing)
-    end as is_duplicate,
     case when reason_code is null then _extra_keys end as _extra_keys,
     -- fields the contract does not name, as landed (looked up by JSON pointer)
     case when reason_code is null and len(_extra_keys) > 0 then to_json(map(
@@ -474,6 +479,33 @@ final as (
         '/' || replace(replace(k, '~', '~0'), '/', '~1')))
     )) end as _extra_json
   from reasoned
+)
+select * from final
+"""
+
+    def duplicates_sql(self) -> str:
+        """Line numbers of the valid lines of `checked` whose event_id was accepted before: in
+        an earlier file, or on a lower line of this one (the first received is kept). A hash
+        aggregate over two columns, not a window over the wide table."""
+        existing = " union all ".join(
+            f"select event_id from {self.contract.raw_table(t)}" for t in self.contract.event_types
+        )
+        event_id = _col("v", "event_id")
+        return f"""
+with valid as (
+  select line_number, {event_id} as event_id from checked where reason_code is null
+),
+firsts as (
+  select event_id, min(line_number) as first_line from valid group by event_id
+),
+existing as (
+  {existing}
+),
+final as (
+  select v.line_number
+  from valid as v
+  inner join firsts as f on v.event_id = f.event_id
+  where v.line_number <> f.first_line or v.event_id in (select event_id from existing)
 )
 select * from final
 """
@@ -594,9 +626,9 @@ def sha256_of(path: Path) -> str:
 
 def _text_lines_sql(path: Path) -> str:
     """(line_number, raw_line) of a text file: exact 1-based line numbers; a trailing newline
-    does not make an extra line; a CR before the LF is dropped."""
+    does not make an extra line. A CR before the LF stays (JSON whitespace: CRLF files parse)."""
     return f"""
-  select line_number, rtrim(raw_line, chr(13)) as raw_line
+  select line_number, raw_line
   from (
     select
       unnest(generate_series(1, len(parts))) as line_number,
@@ -664,9 +696,12 @@ def _load_file(
     con.execute(
         "create temp table checked as " + checks.checked_select(source_sql, now, source_file)
     )
+    con.execute("drop table if exists temp.dups")
+    con.execute("create temp table dups as " + checks.duplicates_sql())
     ingested_at = f"timestamp '{now.isoformat(sep=' ')}'"
     meta = f"{_sql_str(load_id)}, {ingested_at}"
-    accepted_where = "c.reason_code is null and not c.is_duplicate"
+    dup_where = "c.line_number in (select line_number from dups)"
+    accepted_where = f"c.reason_code is null and not ({dup_where})"
     for event_type in contract.event_types:
         names = contract.field_names(event_type)
         cols = ", ".join(f'"{n}"' for n in names)
@@ -696,7 +731,7 @@ def _load_file(
         (load_id, source_file, line_number, event_id, event_type, event_timestamp, ingested_at)
         select {_sql_str(load_id)}, c.source_file, c.line_number, c.{_col("v", "event_id")},
           c.{_col("v", "event_type")}, c.{_col("v", "timestamp")}, {ingested_at}
-        from checked c where c.is_duplicate
+        from checked c where {dup_where}
         order by c.line_number"""
     )
     con.execute(
@@ -712,10 +747,10 @@ def _load_file(
         order by all"""
     )
     counts = con.execute(
-        f"""select
+        """select
           count(*),
-          count(*) filter (where {accepted_where}),
-          count(*) filter (where c.is_duplicate),
+          count(*) filter (where c.reason_code is null) - (select count(*) from dups),
+          (select count(*) from dups),
           count(*) filter (where c.reason_code is not null)
         from checked c"""
     ).fetchone()
@@ -764,6 +799,7 @@ def _load_file(
         ],
     )
     con.execute("drop table temp.checked")
+    con.execute("drop table temp.dups")
     return result
 
 
