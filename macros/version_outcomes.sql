@@ -1,0 +1,109 @@
+{#- The outcome-per-version aggregate, written once for the weekly, daily and tenant-weekly
+    marts. `period` is the column of fct_interactions that defines the time grain
+    (interaction_week or interaction_date); `extra_grain` adds columns (e.g. tenant_id).
+    Over non-shadow interactions only. A task's primary outcome counts once, on the row that
+    carries it (the task's last non-shadow interaction), so its versions and period get it.
+    Success = primary_outcome_value > 0 (the simulator's and the seed's metrics are 0/1). -#}
+{% macro version_outcomes_select(period, extra_grain=[]) -%}
+{%- set grain = extra_grain + ['task_type', 'model_id', 'model_version', 'prompt_version', 'knowledge_version'] -%}
+with interactions as (
+    select
+        {% for col in extra_grain %}{{ col }},
+        {% endfor -%}
+        task_type,
+        model_id,
+        model_version,
+        prompt_version,
+        coalesce(knowledge_version, '(none)') as knowledge_version,
+        {{ period }} as period_start,
+        task_id,
+        carries_outcome,
+        primary_outcome_value,
+        thumbs_up_count,
+        thumbs_down_count,
+        weighted_thumbs_up,
+        weighted_thumbs_down,
+        edit_count,
+        edit_distance_mean,
+        is_retried,
+        is_abandoned,
+        is_escalated,
+        server_latency_ms,
+        input_tokens,
+        output_tokens,
+        eval_verdict_count,
+        eval_passed_count,
+        golden_verdict_count,
+        golden_passed_count
+    from {{ ref('fct_interactions') }}
+    where not is_shadow
+),
+
+aggregated as (
+    select
+        {% for col in grain %}{{ col }},
+        {% endfor -%}
+        period_start,
+        count(*) as interactions,
+        count(distinct task_id) as distinct_tasks,
+        count(*) filter (where carries_outcome) as tasks_attributed,
+        count(*) filter (where carries_outcome and primary_outcome_value is not null)
+            as tasks_with_outcome,
+        count(*) filter (where carries_outcome and primary_outcome_value > 0)
+            as primary_outcome_successes,
+        avg(primary_outcome_value) filter (where carries_outcome) as primary_outcome_value_mean,
+        sum(thumbs_up_count) as thumbs_up_count,
+        sum(thumbs_down_count) as thumbs_down_count,
+        sum(weighted_thumbs_up) as weighted_thumbs_up,
+        sum(weighted_thumbs_down) as weighted_thumbs_down,
+        sum(edit_count) as edit_count,
+        -- mean over edit events, not over responses
+        sum(edit_distance_mean * edit_count) / nullif(sum(edit_count), 0) as edit_distance_mean,
+        count(*) filter (where is_retried) as retried_interactions,
+        count(*) filter (where is_abandoned) as abandoned_interactions,
+        count(*) filter (where is_escalated) as escalated_interactions,
+        quantile_cont(server_latency_ms, 0.5) as server_latency_p50_ms,
+        quantile_cont(server_latency_ms, 0.95) as server_latency_p95_ms,
+        coalesce(sum(input_tokens), 0) as input_tokens_total,
+        coalesce(sum(output_tokens), 0) as output_tokens_total,
+        sum(eval_verdict_count) as eval_verdict_count,
+        sum(eval_passed_count) as eval_passed_count,
+        sum(golden_verdict_count) as golden_verdict_count,
+        sum(golden_passed_count) as golden_passed_count
+    from interactions
+    group by all
+),
+
+final as (
+    select
+        {% for col in grain %}{{ col }},
+        {% endfor -%}
+        period_start,
+        interactions,
+        distinct_tasks,
+        tasks_attributed,
+        tasks_with_outcome,
+        {{ rate_columns('primary_outcome_rate', 'primary_outcome_successes', 'tasks_with_outcome') }},
+        primary_outcome_value_mean,
+        thumbs_up_count,
+        thumbs_down_count,
+        {{ thumbs_up_share('thumbs_up_count', 'thumbs_down_count') }} as thumbs_up_share,
+        {{ wilson_low('thumbs_up_count', '(thumbs_up_count + thumbs_down_count)') }} as thumbs_up_share_ci_low,
+        {{ wilson_high('thumbs_up_count', '(thumbs_up_count + thumbs_down_count)') }} as thumbs_up_share_ci_high,
+        weighted_thumbs_up,
+        weighted_thumbs_down,
+        {{ thumbs_up_share('weighted_thumbs_up', 'weighted_thumbs_down') }} as weighted_thumbs_up_share,
+        edit_count,
+        edit_distance_mean,
+        {{ rate_columns('retry_rate', 'retried_interactions', 'interactions') }},
+        {{ rate_columns('abandon_rate', 'abandoned_interactions', 'interactions') }},
+        {{ rate_columns('escalation_rate', 'escalated_interactions', 'interactions') }},
+        server_latency_p50_ms,
+        server_latency_p95_ms,
+        input_tokens_total,
+        output_tokens_total,
+        {{ rate_columns('eval_pass_rate', 'eval_passed_count', 'eval_verdict_count') }},
+        {{ rate_columns('golden_pass_rate', 'golden_passed_count', 'golden_verdict_count') }}
+    from aggregated
+)
+{%- endmacro %}

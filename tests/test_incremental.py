@@ -1,0 +1,242 @@
+"""Incremental == full refresh for the wide fact, on hand-made days loaded one after another:
+a retry that re-assigns attribution to a newer interaction, a corrected outcome, an outcome
+arriving days late (outside the look-back window), orphan feedback whose interaction lands
+later, a duplicate and a rejected line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from floop.config import parse_now
+from floop.dbt import run_dbt
+from floop.ingest import ingest
+
+pytestmark = pytest.mark.slow
+
+TENANT = "acme"
+# Look-back of one day, so every late change in the scenario below lies outside the window
+# and only the ingested_at watermark can bring it in.
+VARS = {"lookback_days": 1, "now": "2026-11-12T00:00:00Z"}
+SELECT = ["--select", "+fct_interactions"]
+
+
+def interaction(
+    output_id: str, task_type: str, task_id: str, ts: str, *, shadow: bool = False, **extra: Any
+) -> dict[str, Any]:
+    event = {
+        "event_id": f"ev-{output_id}",
+        "event_type": "interaction",
+        "schema_version": "1",
+        "timestamp": ts,
+        "tenant_id": TENANT,
+        "trace_id": f"tr-{output_id}",
+        "session_id": f"s-{task_id}",
+        "user_id": "u1",
+        "task_type": task_type,
+        "task_id": task_id,
+        "country": "DE",
+        "consent_scope": ["analytics", "training"],
+        "output_id": output_id,
+        "input_hash": "h",
+        "prompt_version": "p1",
+        "model_id": "gpt-x",
+        "model_version": "m1",
+        "output_tokens": 10,
+        "server_latency_ms": 100,
+        "is_shadow": shadow,
+    }
+    event.update(extra)
+    return event
+
+
+def feedback(
+    event_id: str, output_id: str, ts: str, ftype: str, value: float, role: str = "end_user"
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "event_type": "feedback",
+        "schema_version": "1",
+        "timestamp": ts,
+        "tenant_id": TENANT,
+        "trace_id": f"tr-{output_id}",
+        "output_id": output_id,
+        "feedback_type": ftype,
+        "feedback_value": value,
+        "actor_role": role,
+    }
+
+
+def outcome(
+    event_id: str, task_type: str, task_id: str, ts: str, metric: str, value: float
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "event_type": "outcome",
+        "schema_version": "1",
+        "timestamp": ts,
+        "tenant_id": TENANT,
+        "task_type": task_type,
+        "task_id": task_id,
+        "outcome_metric_name": metric,
+        "outcome_metric_value": value,
+    }
+
+
+# (ingest clock, events of that day's file)
+DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
+    (
+        "2026-11-02T23:00:00Z",
+        [
+            interaction("a1", "support_chat", "A", "2026-11-02T10:00:00Z"),
+            interaction("b1", "code_assist", "B", "2026-11-02T11:00:00Z"),
+            interaction(
+                "b1s", "code_assist", "B", "2026-11-02T11:00:01Z", shadow=True, prompt_version="p2"
+            ),
+            interaction(
+                "c1",
+                "rag_qa",
+                "C",
+                "2026-11-01T12:00:00Z",
+                retrieval_ids=["d1", "d2"],
+                cited_ids=["d1"],
+                knowledge_version="kb-1",
+            ),
+            feedback("f1", "a1", "2026-11-02T10:05:00Z", "thumbs", 1),
+            feedback("f2", "b1", "2026-11-02T11:05:00Z", "thumbs", -1, "anonymous"),
+            feedback("f3", "b1", "2026-11-02T11:06:00Z", "thumbs", -1, "anonymous"),
+            # orphan: its interaction d1 lands two days later
+            feedback("f4", "d1", "2026-11-02T09:00:00Z", "thumbs", 1, "sme"),
+            outcome("o1", "support_chat", "A", "2026-11-02T20:00:00Z", "resolved", 0),
+        ],
+    ),
+    (
+        "2026-11-03T23:00:00Z",
+        [
+            # a retry of task A: a1 (day 1) becomes superseded, a2 carries the outcome
+            interaction("a2", "support_chat", "A", "2026-11-03T09:00:00Z", prompt_version="p2"),
+            # corrected outcome: the later timestamp wins
+            outcome("o2", "support_chat", "A", "2026-11-03T12:00:00Z", "resolved", 1),
+            outcome("o3", "support_chat", "A", "2026-11-03T12:00:00Z", "csat", 4),
+            interaction("e1", "support_chat", "E", "2026-11-03T15:00:00Z"),
+        ],
+    ),
+    (
+        "2026-11-04T23:00:00Z",
+        [
+            # late interaction for the orphan feedback, on day 1
+            interaction("d1", "rag_qa", "D", "2026-11-02T08:00:00Z"),
+            outcome("o4", "code_assist", "B", "2026-11-04T10:00:00Z", "tests_passed", 1),
+            {
+                "event_id": "v1",
+                "event_type": "evaluation",
+                "schema_version": "1",
+                "timestamp": "2026-11-04T10:00:00Z",
+                "tenant_id": TENANT,
+                "trace_id": "tr-b1s",
+                "output_id": "b1s",
+                "evaluator_id": "unit_tests",
+                "evaluator_version": "1",
+                "eval_metric": "pass",
+                "eval_value": 1,
+                "eval_passed": True,
+            },
+            {
+                "event_id": "l1",
+                "event_type": "label",
+                "schema_version": "1",
+                "timestamp": "2026-11-04T11:00:00Z",
+                "tenant_id": TENANT,
+                "trace_id": "tr-c1",
+                "output_id": "c1",
+                "labeler_id": "sme-1",
+                "taxonomy_version": "1",
+                "label_name": "correctness",
+                "label_value": "correct",
+            },
+        ],
+    ),
+    (
+        "2026-11-10T23:00:00Z",
+        [
+            # outcome of C lands 8 days late; B's outcome is corrected to 0
+            outcome("o5", "rag_qa", "C", "2026-11-01T18:00:00Z", "answer_accepted", 1),
+            outcome("o6", "code_assist", "B", "2026-11-09T10:00:00Z", "tests_passed", 0),
+            feedback("f5", "e1", "2026-11-10T10:00:00Z", "edit", 0.5),
+            feedback("f1", "a1", "2026-11-02T10:05:00Z", "thumbs", 1),  # duplicate event_id
+            "{not json",
+            interaction("g1", "support_chat", "G", "2026-11-10T10:00:00Z"),
+        ],
+    ),
+]
+
+
+def write_day(landing: Path, index: int, events: list[dict[str, Any] | str]) -> None:
+    lines = [e if isinstance(e, str) else json.dumps(e) for e in events]
+    (landing / f"day{index}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def table_rows(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def wide(warehouse: Path) -> list[tuple[Any, ...]]:
+    return table_rows(warehouse, "select * from marts.fct_interactions order by output_id")
+
+
+@pytest.fixture(scope="module")
+def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("incremental")
+    landing = root / "landing"
+    landing.mkdir()
+    inc = root / "inc.duckdb"
+    run_dbt(["seed"], inc, vars=VARS, capture=True)
+    for i, (now, events) in enumerate(DAYS):
+        write_day(landing, i, events)
+        ingest(landing, inc, parse_now(now), quality=False)  # GX not under test here
+        run_dbt(["run", *SELECT], inc, vars=VARS, capture=True)
+    full = root / "full.duckdb"
+    shutil.copy(inc, full)
+    run_dbt(["run", *SELECT, "--full-refresh"], full, vars=VARS, capture=True)
+    return inc, full
+
+
+def test_incremental_equals_full_refresh(incremental_and_full: tuple[Path, Path]) -> None:
+    inc, full = incremental_and_full
+    inc_rows, full_rows = wide(inc), wide(full)
+    assert len(full_rows) == 8  # a1 a2 b1 b1s c1 d1 e1 g1
+    assert inc_rows == full_rows
+
+
+def test_late_changes_reach_old_rows(incremental_and_full: tuple[Path, Path]) -> None:
+    inc, _ = incremental_and_full
+    rows = {
+        r[0]: r[1:]
+        for r in table_rows(
+            inc,
+            "select output_id, carries_outcome, is_superseded, primary_outcome_value, "
+            "thumbs_up_count, edit_count, eval_count from marts.fct_interactions",
+        )
+    }
+    # retry on day 2 superseded a1; the corrected outcome (1) is on both rows of task A
+    assert rows["a1"][:3] == (False, True, 1.0)
+    assert rows["a2"][:3] == (True, False, 1.0)
+    # B corrected to 0 on day 4; the shadow b1s carries nothing but has its evaluation
+    assert rows["b1"][:3] == (True, False, 0.0)
+    assert rows["b1s"][:3] == (False, False, None) and rows["b1s"][5] == 1
+    # C's outcome landed 8 days late, outside the 1-day look-back
+    assert rows["c1"][2] == 1.0
+    # the orphan thumbs-up found its interaction; e1's late edit is counted; the duplicate
+    # thumbs event is not
+    assert rows["d1"][3] == 1
+    assert rows["e1"][4] == 1
+    assert rows["a1"][3] == 1
