@@ -11,9 +11,11 @@ Layout (paths in the manifest are relative to the manifest, so a copied folder v
     OUT/<policy>/<manifest id, first 16 hex>/manifest.json
     OUT/<policy>/<id16>/data/split=train/tenant_id=acme/compliance_domain=eu_eea/part-00000.parquet
 
-The manifest id is the sha256 of the manifest's canonical JSON without `manifest_id` and
-`created_at`. The export also writes one row per manifest id into `registry.dataset_manifests`
-(the lineage mart `fct_dataset_lineage` joins version events to it).
+The manifest id is the sha256 of the manifest's canonical JSON without `manifest_id`,
+`created_at` and `run` (the dbt invocation's manifest.json hash and the git commit: which run
+made it, not what it is). The export also writes one row per manifest id into
+`registry.dataset_manifests` (the lineage mart `fct_dataset_lineage` joins version events to
+it), in one transaction with moving the finished folder into place.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from floop.policy import Policy, compile_feedback_filter, load_policy, sha256_js
 from floop.warehouse import connect
 
 MANIFEST_VERSION = 1
+# Manifest keys outside the content hash (the manifest id): when and by which run it was made.
+UNHASHED_KEYS = ("manifest_id", "created_at", "run")
 SOURCE_TABLE = "marts.fct_interactions"
 DOMAINS_TABLE = "reference.country_domains"
 UNMAPPED_DOMAIN = "unmapped"
@@ -252,7 +256,33 @@ def git_commit() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def dbt_fingerprint(manifest_file: Path) -> dict[str, Any]:
+    """What target/manifest.json says about the project's logic, without per-run noise.
+
+    manifest.json itself changes on every dbt invocation (generated_at, invocation_id, node
+    created_at), so its file hash is run provenance; this fingerprint covers the content
+    checksum of every node (models, seeds, tests, snapshots) and the SQL of the project's own
+    macros, which is what decides the rows.
+    """
+    if not manifest_file.exists():
+        return {"dbt_version": None, "dbt_project_sha256": None}
+    data = json.loads(manifest_file.read_text())
+    project = data.get("metadata", {}).get("project_name")
+    nodes = {uid: n.get("checksum", {}).get("checksum") for uid, n in data["nodes"].items()}
+    macros = {
+        uid: hashlib.sha256(m.get("macro_sql", "").encode()).hexdigest()
+        for uid, m in data.get("macros", {}).items()
+        if m.get("package_name") == project
+    }
+    return {
+        "dbt_version": data.get("metadata", {}).get("dbt_version"),
+        "dbt_project_sha256": sha256_json({"nodes": nodes, "macros": macros}),
+    }
 
 
 def _path_value(value: Any) -> str:
@@ -261,7 +291,7 @@ def _path_value(value: Any) -> str:
 
 
 def _content_hash(manifest: dict[str, Any]) -> str:
-    body = {k: v for k, v in manifest.items() if k not in ("manifest_id", "created_at")}
+    body = {k: v for k, v in manifest.items() if k not in UNHASHED_KEYS}
     return sha256_json(body)
 
 
@@ -427,13 +457,17 @@ def _manifest(
         "schema": [{"name": f.name, "type": str(f.type)} for f in schema],
         "files": files,
         "writer": {"library": f"pyarrow {pa.__version__}", "options": PARQUET_OPTIONS},
-        "build": {
-            "dbt_manifest_sha256": _sha256_file(dbt_manifest) if dbt_manifest.exists() else None,
-            "git_commit": git_commit(),
-        },
+        # The dbt logic the rows came through (stable across re-runs of the same project).
+        "build": dbt_fingerprint(dbt_manifest),
     }
     manifest["manifest_id"] = _content_hash(manifest)
     manifest["created_at"] = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    # Which run made it: recorded, not hashed (a re-run of dbt or an unrelated commit does not
+    # make the same rows another dataset).
+    manifest["run"] = {
+        "dbt_manifest_sha256": _sha256_file(dbt_manifest) if dbt_manifest.exists() else None,
+        "git_commit": git_commit(),
+    }
     return manifest
 
 
@@ -462,8 +496,8 @@ def _register(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], path: Pa
         "row_counts": json.dumps(rows["by_partition"], sort_keys=True),
         "source_last_event_at": manifest["source"]["last_event_at"],
         "ingest_ledger_checksum": manifest["source"]["ingest_ledger_checksum"],
-        "dbt_manifest_sha256": manifest["build"]["dbt_manifest_sha256"],
-        "git_commit": manifest["build"]["git_commit"],
+        "dbt_manifest_sha256": manifest["run"]["dbt_manifest_sha256"],
+        "git_commit": manifest["run"]["git_commit"],
         "created_at": manifest["created_at"],
         "manifest_path": str(path),
     }

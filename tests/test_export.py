@@ -345,7 +345,9 @@ def test_manifest_contents(handmade: Path, tmp_path: Path) -> None:
     assert m["source"]["last_event_at"].startswith("2026-11-")
     assert [c["name"] for c in m["schema"]][-2:] == ["compliance_domain", "split"]
     assert all(len(f["sha256"]) == 64 and not f["path"].startswith("/") for f in m["files"])
-    assert m["build"]["dbt_manifest_sha256"] is None  # no dbt run on the hand-made warehouse
+    # No dbt run on the hand-made warehouse: no dbt fingerprint, no manifest.json hash.
+    assert m["build"]["dbt_project_sha256"] is None and m["run"]["dbt_manifest_sha256"] is None
+    assert m["run"]["git_commit"]
     assert m["created_at"]
 
 
