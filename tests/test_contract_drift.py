@@ -225,3 +225,22 @@ def test_contract_fields_are_in_spec(spec_text: str) -> None:
         for n in re.findall(r"`(\w+)`", r[0])
     }
     assert contract.all_field_names() - spec_names == set()
+
+
+def test_spec_enum_values_match_contract(spec_text: str) -> None:
+    """Where the spec lists a field's values in its row (`a`, `b`, ...), they are the enum."""
+    checked = 0
+    for rows in _spec_tables(spec_text).values():
+        for cells in rows:
+            names = re.findall(r"`(\w+)`", cells[0])
+            values = set(re.findall(r"`(\w+)`", " ".join([cells[1], cells[3]])))
+            for name in names:
+                field = next(
+                    (f for t in contract.event_types for f in contract.fields(t) if f.name == name),
+                    None,
+                )
+                if field is None or not field.enum or len(values) < 2:
+                    continue
+                assert values == set(contract.enums[field.enum]), name
+                checked += 1
+    assert checked >= 4  # event_type, consent_scope, actor_role, version_kind
