@@ -25,6 +25,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -308,16 +309,23 @@ def _as_date(value: date | str | None) -> date:
         raise OperationalError(f"--as-of: expected a date YYYY-MM-DD, got {value!r}") from exc
 
 
-def _open_writer(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def _open_writer(warehouse: Path, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     if not warehouse.exists():
         raise OperationalError(f"warehouse {warehouse} not found: run `floop run` first")
-    try:
-        return connect(warehouse)
-    except duckdb.IOException as exc:
-        # DuckDB allows one writer per file: a running dbt build or Dagster job holds it.
-        raise OperationalError(
-            f"cannot open {warehouse} for writing (another process holds it?): {exc}"
-        ) from exc
+    # DuckDB allows one writer per file: a dbt build, an ingest or a sibling export (Dagster
+    # runs one asset per policy) may hold it for a while, so wait a little before giving up.
+    deadline = time.monotonic() + lock_timeout
+    delay = 0.2
+    while True:
+        try:
+            return connect(warehouse)
+        except duckdb.IOException as exc:
+            if time.monotonic() + delay > deadline:
+                raise OperationalError(
+                    f"cannot open {warehouse} for writing (another process holds it?): {exc}"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def export_dataset(
@@ -325,15 +333,19 @@ def export_dataset(
     warehouse: Path,
     as_of: date | str | None,
     out_dir: Path,
+    *,
+    lock_timeout: float = 60.0,
 ) -> Path:
-    """Export POLICY's dataset from WAREHOUSE as of AS_OF into OUT_DIR; returns the manifest."""
+    """Export POLICY's dataset from WAREHOUSE as of AS_OF into OUT_DIR; returns the manifest.
+
+    Waits up to LOCK_TIMEOUT seconds for the warehouse's writer lock."""
     pol = policy if isinstance(policy, Policy) else load_policy(policy)
     as_of_d = _as_date(as_of)
     warehouse = Path(warehouse).resolve()
     out_dir = Path(out_dir).resolve()
     start, end = window_bounds(pol, as_of_d)
 
-    con = _open_writer(warehouse)
+    con = _open_writer(warehouse, lock_timeout)
     try:
         for table in (SOURCE_TABLE, DOMAINS_TABLE):
             if not _table_exists(con, table):

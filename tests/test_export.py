@@ -410,7 +410,25 @@ def test_export_refuses_a_busy_warehouse(handmade: Path, tmp_path: Path) -> None
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
         with pytest.raises(OperationalError, match="cannot open"):
-            export.export_dataset("support_finetune", handmade, AS_OF, tmp_path / "o")
+            export.export_dataset(
+                "support_finetune", handmade, AS_OF, tmp_path / "o", lock_timeout=1.0
+            )
     finally:
         holder.kill()
+        holder.wait()
+
+    # A holder that lets go in time is waited for.
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(handmade)!r}); print('ok', flush=True);"
+         " time.sleep(1.5)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        manifest = export.export_dataset(
+            "support_finetune", handmade, AS_OF, tmp_path / "o", lock_timeout=30.0
+        )
+        assert export.verify(manifest) == []
+    finally:
         holder.wait()
