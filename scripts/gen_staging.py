@@ -422,6 +422,33 @@ def _tests_for(contract: Contract, event_type: str, col: Col) -> list[object]:
     return tests
 
 
+# Model-level tests of the bookkeeping models.
+AUX_MODEL_TESTS: dict[str, list[object]] = {
+    "stg_ingest_ledger": [
+        {"unique_combination": {"arguments": {"columns": ["load_id", "file_path"]}}},
+        {"rows_satisfy": {"arguments": {"expression": "accepted + duplicate + rejected = lines"}}},
+    ],
+    "stg_unknown_fields": [
+        {
+            "unique_combination": {
+                "arguments": {"columns": ["load_id", "source_file", "event_type", "field_name"]}
+            }
+        },
+    ],
+}
+
+
+def _aux_column_tests(contract: Contract, model: str, column: str) -> list[object]:
+    tests: list[object] = []
+    if column in ("load_id", "ingested_at"):
+        tests.append("not_null")
+    if column == "reason_code":
+        tests += ["not_null", {"accepted_values": {"arguments": {"values": contract.reason_codes}}}]
+    if column == "event_type" and model in ("stg_duplicate_events", "stg_unknown_fields"):
+        tests.append({"accepted_values": {"arguments": {"values": contract.event_types}}})
+    return tests
+
+
 def render_models(contract: Contract) -> str:
     models: list[dict[str, object]] = []
     for event_type, model in EVENT_MODELS.items():
@@ -460,17 +487,18 @@ def render_models(contract: Contract) -> str:
         for name, raw_col, desc in cols:
             dtype = raw_types[raw_col] if raw_col else "DATE"
             entry = {"name": name, "data_type": dtype.lower(), "description": desc}
-            if name in ("load_id", "ingested_at"):
-                entry["data_tests"] = ["not_null"]
+            tests = _aux_column_tests(contract, model, name)
+            if tests:
+                entry["data_tests"] = tests
             columns.append(entry)
-        models.append(
-            {
-                "name": model,
-                "description": description,
-                "config": {"contract": {"enforced": True}},
-                "columns": columns,
-            }
-        )
+        entry = {
+            "name": model,
+            "description": description,
+            "config": {"contract": {"enforced": True}},
+        }
+        if model in AUX_MODEL_TESTS:
+            entry["data_tests"] = AUX_MODEL_TESTS[model]
+        models.append({**entry, "columns": columns})
     return HEADER + _dump({"version": 2, "models": models})
 
 

@@ -419,6 +419,8 @@ def _bad_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "update raw.interaction_events set consent_scope = ['marketing'] where event_id = 'i3'"
     )
+    con.execute("update raw.ingest_ledger set lines = lines + 1")  # a line lost
+    con.execute("update raw.quarantine set reason_code = 'mystery'")
 
 
 def test_contract_enums_are_tested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -431,3 +433,6 @@ def test_contract_enums_are_tested(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         name.startswith("elements_accepted_values_stg_interactions_consent_scope")
         for name in failed
     ), out
+    assert any(name.startswith("rows_satisfy_stg_ingest_ledger") for name in failed), out
+    assert any(name.startswith("accepted_values_stg_quarantine_reason_code") for name in failed)
+    assert len(failed) == 4, failed  # and nothing else fails
