@@ -52,11 +52,11 @@ aggregated as (
         count(*) filter (where carries_outcome and primary_outcome_value > 0)
             as primary_outcome_successes,
         avg(primary_outcome_value) filter (where carries_outcome) as primary_outcome_value_mean,
-        sum(thumbs_up_count) as thumbs_up_count,
-        sum(thumbs_down_count) as thumbs_down_count,
+        cast(sum(thumbs_up_count) as bigint) as thumbs_up_count,
+        cast(sum(thumbs_down_count) as bigint) as thumbs_down_count,
         sum(weighted_thumbs_up) as weighted_thumbs_up,
         sum(weighted_thumbs_down) as weighted_thumbs_down,
-        sum(edit_count) as edit_count,
+        cast(sum(edit_count) as bigint) as edit_count,
         -- mean over edit events, not over responses
         sum(edit_distance_mean * edit_count) / nullif(sum(edit_count), 0) as edit_distance_mean,
         count(*) filter (where is_retried) as retried_interactions,
@@ -64,11 +64,11 @@ aggregated as (
         count(*) filter (where is_escalated) as escalated_interactions,
         quantile_cont(server_latency_ms, 0.5) as server_latency_p50_ms,
         quantile_cont(server_latency_ms, 0.95) as server_latency_p95_ms,
-        coalesce(sum(input_tokens), 0) as input_tokens_total,
-        coalesce(sum(output_tokens), 0) as output_tokens_total,
-        sum(eval_verdict_count) as eval_verdict_count,
-        sum(eval_passed_count) as eval_passed_count,
-        sum(golden_verdict_count) as golden_verdict_count,
+        cast(coalesce(sum(input_tokens), 0) as bigint) as input_tokens_total,
+        cast(coalesce(sum(output_tokens), 0) as bigint) as output_tokens_total,
+        cast(sum(eval_verdict_count) as bigint) as eval_verdict_count,
+        cast(sum(eval_passed_count) as bigint) as eval_passed_count,
+        cast(sum(golden_verdict_count) as bigint) as golden_verdict_count,
         sum(golden_passed_count) as golden_passed_count
     from interactions
     group by all
