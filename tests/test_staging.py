@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from floop.contract import load_contract
 from floop.dbt import run_dbt
@@ -436,3 +437,21 @@ def test_contract_enums_are_tested(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert any(name.startswith("rows_satisfy_stg_ingest_ledger") for name in failed), out
     assert any(name.startswith("accepted_values_stg_quarantine_reason_code") for name in failed)
     assert len(failed) == 4, failed  # and nothing else fails
+
+
+def test_built_column_types_are_the_declared_ones(hand_made: tuple[Path, str]) -> None:
+    """What DuckDB actually built equals the generated YAML (itself checked against the
+    contract by test_contract_drift.py), column by column and in order."""
+    wh, _ = hand_made
+    declared = yaml.safe_load(
+        (Path(__file__).parent.parent / "models/staging/events/_models.yml").read_text()
+    )
+    for model in declared["models"]:
+        built = _q(
+            wh,
+            "select column_name, data_type from information_schema.columns where "
+            f"table_schema = 'staging' and table_name = '{model['name']}' "
+            "order by ordinal_position",
+        )
+        expected = [(c["name"], c["data_type"].upper()) for c in model["columns"]]
+        assert built == expected, model["name"]
