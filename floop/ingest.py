@@ -650,7 +650,7 @@ def _parquet_lines_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
         expr = ident
         if col_type.startswith("TIMESTAMP"):
             expr = f"strftime({ident}, '%Y-%m-%dT%H:%M:%S.%fZ')"
-        parts.append(f"{_sql_str(name)} := {expr}")
+        parts.append(f"{ident} := {expr}")  # struct_pack takes identifiers, not strings
     row = f"to_json(struct_pack({', '.join(parts)}))::varchar" if parts else "'{}'"
     return f"select file_row_number + 1 as line_number, {row} as raw_line from {src}"
 
