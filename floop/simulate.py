@@ -197,7 +197,7 @@ BAD_OVERRIDES: dict[str, dict[str, dict[str, str | None]]] = {
 # Schema drift: fields the contract does not name, from a day on (see Plan.drift_day).
 DRIFT_FIELDS = {"interaction": "client_platform", "feedback": "app_version"}
 
-FORMATS_MAIN = [("jsonl", "ndjson.gz"), ("jsonl.gz", "parquet"), ("parquet", "jsonl")]
+FORMATS_MAIN = [("jsonl", "ndjson.gz"), ("jsonl.gz", "parquet"), ("ndjson", "jsonl")]
 FORMATS_LATE = ["jsonl", "ndjson.gz", "ndjson", "jsonl.gz"]
 PARTS = ["am", "pm", "late"]
 
