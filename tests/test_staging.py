@@ -5,6 +5,7 @@ nulls, personal data) and rows that break the contract's enums. Each warehouse c
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -455,3 +456,55 @@ def test_built_column_types_are_the_declared_ones(hand_made: tuple[Path, str]) -
         )
         expected = [(c["name"], c["data_type"].upper()) for c in model["columns"]]
         assert built == expected, model["name"]
+
+
+# --- end to end: simulated traffic -> floop ingest -> dbt build (the shared session fixture) --
+
+
+def test_planted_personal_data_is_redacted_end_to_end(
+    demo_landing: Path, built_warehouse: Path
+) -> None:
+    """Every personal value the simulator planted in feedback text (its truth file) is gone
+    from stg_feedback, replaced by the token of its kind."""
+    truth = json.loads(demo_landing.with_name(demo_landing.name + ".truth.json").read_text())
+    planted = [p for p in truth["pii"] if p["field"] == "feedback_text"]
+    assert planted, "the simulator plants personal data"
+    texts = dict(
+        _q(built_warehouse, "select event_id, feedback_text_redacted from staging.stg_feedback")
+    )
+    wrong = []
+    for p in planted:
+        text = texts.get(p["event_id"])
+        if text is None or p["value"] in text or f"[{p['kind'].upper()}]" not in text:
+            wrong.append(f"{p['event_id']} {p['kind']}: {text!r}")
+    assert not wrong, wrong
+
+
+def test_no_raw_identifier_outside_raw(built_warehouse: Path) -> None:
+    """No user_id/actor_id value and no planted personal text appears in any column of any
+    schema other than raw (staging, intermediate, marts, ...)."""
+    con = duckdb.connect(str(built_warehouse), read_only=True)
+    try:
+        con.execute(
+            "create temp table ids as "
+            "select user_id as v from raw.interaction_events where user_id is not null union "
+            "select user_id from raw.feedback_events where user_id is not null union "
+            "select actor_id from raw.feedback_events where actor_id is not null"
+        )
+        assert con.execute("select count(*) from temp.ids").fetchone()[0] > 0
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema not in ('raw', 'information_schema', 'pg_catalog') "
+            "and table_catalog = current_database() and data_type = 'VARCHAR'"
+        ).fetchall()
+        leaks = []
+        for schema, table, column in columns:
+            (n,) = con.execute(
+                f'select count(*) from "{schema}"."{table}" where "{column}" in '
+                "(select v from temp.ids)"
+            ).fetchone()
+            if n:
+                leaks.append(f"{schema}.{table}.{column}: {n} raw identifiers")
+    finally:
+        con.close()
+    assert columns and not leaks, leaks
