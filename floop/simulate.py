@@ -332,8 +332,8 @@ def _gen_day(plan: Plan, d: int) -> dict[str, dict[str, np.ndarray]]:
     has_user = rng.random(k) >= 0.06
     hours = np.array([1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 8, 7, 8, 9, 9, 8, 7, 6, 5, 4, 3, 2, 1.0])
     hour = rng.choice(24, k, p=hours / hours.sum())
-    t0 = day0 + hour * HOUR_MS + rng.integers(0, HOUR_MS, k)
-    t0 = np.minimum(t0, day0 + 22 * HOUR_MS)  # retries and shadows stay inside the day
+    # the day squeezed into 23:15 so that retries and shadows stay inside it
+    t0 = day0 + ((hour * HOUR_MS + rng.integers(0, HOUR_MS, k)) * (93 / 96)).astype(np.int64)
     r = rng.random(k)
     n_int = 1 + (r < 0.20) + (r < 0.06)
 

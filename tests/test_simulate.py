@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -198,13 +200,21 @@ def test_planted_rollout_is_in_the_outcomes(sim: tuple[Path, dict]) -> None:
     assert truth["rollout"]["planted_effect"] > 0
 
 
-def test_real_ingest_reconciles_with_truth(sim: tuple[Path, dict], tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def ingested(sim: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """The REAL ingest over the simulated landing folder (GX off: counts only)."""
     from floop.config import parse_now
     from floop.ingest import ingest
 
     landing, truth = sim
-    wh = tmp_path / "wh.duckdb"
+    wh = tmp_path_factory.mktemp("wh") / "wh.duckdb"
     result = ingest(landing, wh, parse_now(truth["window"]["end"]), quality=False)
+    return wh, result
+
+
+def test_real_ingest_reconciles_with_truth(sim: tuple[Path, dict], ingested: tuple) -> None:
+    landing, truth = sim
+    wh, result = ingested
     exp = truth["expected_ingest"]
     assert (result.lines, result.accepted, result.duplicate, result.rejected) == (
         exp["lines"],
@@ -238,6 +248,34 @@ def test_real_ingest_reconciles_with_truth(sim: tuple[Path, dict], tmp_path: Pat
     )
     q = dict(con.execute("select reason_code, count(*) from raw.quarantine group by 1").fetchall())
     assert q == {k: v for k, v in exp["rejected_by_reason"].items() if v}
+
+
+def test_summary_reports_what_was_ingested(sim: tuple[Path, dict], ingested: tuple) -> None:
+    from floop.summary import print_summary
+
+    _landing, truth = sim
+    wh, _result = ingested
+    buf = io.StringIO()
+    print_summary(wh, file=buf)
+    text = buf.getvalue()
+    exp = truth["expected_ingest"]
+    assert f"{exp['lines']:,} lines = {exp['accepted']:,} accepted" in text
+    for reason, n in exp["rejected_by_reason"].items():
+        assert re.search(rf"{reason}\s+{n}\b", text), reason
+    assert f"duplicates dropped: {exp['duplicate']:,} lines" in text
+    assert "client_platform" in text
+    assert str(wh.resolve()) in text
+    # marts not built in this warehouse: said so, not an error
+    assert "fct_version_changes_weekly not built yet" in text
+
+
+@pytest.mark.slow
+def test_summary_on_built_warehouse(built_warehouse: Path) -> None:
+    from floop.summary import summary_lines
+
+    text = "\n".join(summary_lines(built_warehouse))
+    assert "events accepted (raw):" in text
+    assert "dbt docs:" in text and "GX Data Docs:" in text
 
 
 def test_refuses_to_overwrite_landed_days(tmp_path: Path) -> None:

@@ -1,0 +1,219 @@
+"""A short text summary of what the warehouse now knows (printed after `floop run`).
+
+Reads the warehouse read-only. The marts it quotes are optional: a mart that is not built yet
+(or whose columns changed) is skipped or shown with the columns it has, never an error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import duckdb
+
+from floop.contract import RAW_SCHEMA, load_contract
+from floop.warehouse import connect
+
+# Columns worth showing, in this order, when the mart has them.
+CHANGE_COLUMNS = [
+    "task_type",
+    "iso_week",
+    "version_kind",
+    "version_id",
+    "displaced_version_id",
+    "baseline_outcome_rate",
+    "outcome_rate",
+    "outcome_delta",
+    "outcome_delta_ci_low",
+    "outcome_delta_ci_high",
+    "verdict",
+]
+ARM_COLUMNS = [
+    "experiment_id",
+    "variant",
+    "tasks_with_outcome",
+    "primary_outcome_rate",
+    "delta_vs_control",
+    "delta_vs_control_ci_low",
+    "delta_vs_control_ci_high",
+]
+MAX_ROWS = 12
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? "
+            "and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:+.3f}" if abs(value) < 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _table(rows: list[tuple[Any, ...]], header: list[str], indent: str = "  ") -> list[str]:
+    cells = [header] + [[_fmt(v) for v in r] for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    return [
+        indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells
+    ]
+
+
+def _mart(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    preferred: list[str],
+    where: list[tuple[str, str]],
+    order: list[tuple[str, str]],
+) -> tuple[list[str], list[tuple[Any, ...]]] | None:
+    """Rows of marts.<table> with the preferred columns it has (or its first ones)."""
+    if not _exists(con, "marts", table):
+        return None
+    cols = _columns(con, "marts", table)
+    show = [c for c in preferred if c in cols] or cols[:8]
+    conds = [sql for col, sql in where if col in cols]
+    orders = [sql for col, sql in order if col in cols]
+    sql = "select " + ", ".join(f'"{c}"' for c in show) + f" from marts.{table}"
+    if conds:
+        sql += " where " + " and ".join(conds)
+    if orders:
+        sql += " order by " + ", ".join(orders)
+    sql += f" limit {MAX_ROWS}"
+    try:
+        return show, con.execute(sql).fetchall()
+    except duckdb.Error:  # a mart mid-change: show what plain select * gives
+        rows = con.execute(f"select * from marts.{table} limit {MAX_ROWS}").fetchall()
+        return cols, rows
+
+
+def summary_lines(warehouse: Path) -> list[str]:
+    warehouse = Path(warehouse)
+    if not warehouse.exists():
+        return [f"warehouse {warehouse} does not exist yet (run `floop ingest` or `floop run`)"]
+    contract = load_contract()
+    out = [f"floop warehouse: {warehouse.resolve()} ({warehouse.stat().st_size / 1e6:,.1f} MB)"]
+    con = connect(warehouse, read_only=True)
+    try:
+        # Volumes per event type ---------------------------------------------------------
+        rows = []
+        for et in contract.event_types:
+            name = f"{et}_events"
+            if _exists(con, RAW_SCHEMA, name):
+                n, lo, hi = con.execute(
+                    f'select count(*), min("timestamp"), max("timestamp") from {RAW_SCHEMA}.{name}'
+                ).fetchone()
+                rows.append(
+                    (et, int(n), str(lo)[:19] if lo else None, str(hi)[:19] if hi else None)
+                )
+        if rows:
+            out.append("events accepted (raw):")
+            out += _table(rows, ["event_type", "events", "first", "last"])
+        else:
+            out.append("no raw event tables yet")
+
+        # Ingest bookkeeping -------------------------------------------------------------
+        if _exists(con, RAW_SCHEMA, "ingest_ledger"):
+            f, lines, acc, dup, rej, last = con.execute(
+                f"""select count(*), sum(lines), sum(accepted), sum(duplicate), sum(rejected),
+                  max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"""
+            ).fetchone()
+            out.append(
+                f"ingested: {int(f or 0):,} files, {int(lines or 0):,} lines = "
+                f"{int(acc or 0):,} accepted + {int(dup or 0):,} duplicate + "
+                f"{int(rej or 0):,} rejected (last load {str(last)[:19] if last else '-'})"
+            )
+        if _exists(con, RAW_SCHEMA, "quarantine"):
+            reasons = con.execute(
+                f"select reason_code, count(*) from {RAW_SCHEMA}.quarantine "
+                "group by 1 order by 2 desc, 1"
+            ).fetchall()
+            if reasons:
+                out.append("rejected lines by reason (raw.quarantine):")
+                out += _table([(r, int(n)) for r, n in reasons], ["reason_code", "lines"])
+        if _exists(con, RAW_SCHEMA, "duplicate_events"):
+            n, ids = con.execute(
+                f"select count(*), count(distinct event_id) from {RAW_SCHEMA}.duplicate_events"
+            ).fetchone()
+            out.append(f"duplicates dropped: {int(n):,} lines ({int(ids):,} distinct event ids)")
+        if _exists(con, RAW_SCHEMA, "unknown_fields"):
+            drift = con.execute(
+                "select event_type, field_name, sum(events)::bigint "
+                f"from {RAW_SCHEMA}.unknown_fields group by 1, 2 order by 3 desc, 1, 2"
+            ).fetchall()
+            if drift:
+                out.append("fields outside the contract (kept in _extra_fields):")
+                out += _table(drift, ["event_type", "field", "events"])
+
+        # What changed, and did it help; experiments -------------------------------------
+        changes = _mart(
+            con,
+            "fct_version_changes_weekly",
+            CHANGE_COLUMNS,
+            where=[("is_new", "is_new"), ("outcome_delta", "outcome_delta is not null")],
+            order=[("interaction_week", "interaction_week desc"), ("task_type", "task_type")],
+        )
+        if changes is None:
+            out.append("version changes: marts.fct_version_changes_weekly not built yet")
+        else:
+            cols, rows = changes
+            out.append(f"version changes (marts.fct_version_changes_weekly, {len(rows)} shown):")
+            out += _table(rows, cols) if rows else ["  none with a baseline yet"]
+        arms = _mart(
+            con,
+            "fct_experiment_arms",
+            ARM_COLUMNS,
+            where=[],
+            order=[("experiment_id", "experiment_id"), ("variant", "variant")],
+        )
+        if arms is None:
+            out.append("experiments: marts.fct_experiment_arms not built yet")
+        else:
+            cols, rows = arms
+            out.append("experiments (marts.fct_experiment_arms):")
+            out += _table(rows, cols) if rows else ["  no experiment traffic"]
+
+        # Where things are ---------------------------------------------------------------
+        out.append("where:")
+        out.append(f"  DuckDB file:  {warehouse.resolve()}")
+        from floop.dbt import dbt_env  # lazy: pulls in the CLI module
+
+        docs = Path(dbt_env(warehouse)["DBT_TARGET_PATH"]) / "index.html"
+        out.append(
+            f"  dbt docs:     {docs}"
+            + ("" if docs.exists() else "  (not generated yet: dbt docs generate)")
+        )
+        gx = None
+        if _exists(con, RAW_SCHEMA, "gx_validations"):
+            row = con.execute(
+                f"select data_docs_path from {RAW_SCHEMA}.gx_validations "
+                "where data_docs_path is not null order by validated_at desc limit 1"
+            ).fetchone()
+            gx = row[0] if row else None
+        out.append(f"  GX Data Docs: {gx or '(no validation with Data Docs yet)'}")
+    finally:
+        con.close()
+    return out
+
+
+def print_summary(warehouse: Path, file: TextIO | None = None) -> None:
+    """Print what the warehouse now knows (volumes, rejects, duplicates, deltas, locations)."""
+    print("\n".join(summary_lines(warehouse)), file=file or sys.stdout)
