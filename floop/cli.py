@@ -145,4 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m floop.cli` runs this file as __main__: call the imported module's main so that
+    # `floop.cli.OperationalError` raised by subcommands is the class caught there.
+    from floop.cli import main as _main
+
+    sys.exit(_main())
