@@ -54,9 +54,12 @@
 
 
 {#- Card-number candidates: 13-19 digits, contiguous or in groups of 4 (last group 1-4, or
-    1-3 after four groups) or 4-6-4/5, separated by one space or dash. -#}
+    1-3 after four groups) or 4-6-4/5, separated by one space or dash, starting with 2-6 (the
+    payment networks' first digits: Mastercard 2/5, Amex/Diners/JCB 3, Visa 4, Discover 6).
+    The first digit keeps epoch milliseconds (1732700000000), ISBNs/EANs (978...) and most
+    order numbers out, even when their digits happen to pass Luhn. -#}
 {% macro _pii_card_pattern() -%}
-\b(\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,3}|\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}|\d{4}[ -]\d{6}[ -]\d{4,5}|\d{13,19})\b
+\b([2-6]\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{4}[ -]\d{1,3}|[2-6]\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{1,4}|[2-6]\d{3}[ -]\d{6}[ -]\d{4,5}|[2-6]\d{12,18})\b
 {%- endmacro %}
 
 
@@ -92,7 +95,7 @@ list_sum(list_transform(
 list_transform(
     [regexp_replace(regexp_replace(regexp_replace(
         {{ column }},
-        '[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}', '[EMAIL]', 'g'),
+        '[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.\p{L}{2,}', '[EMAIL]', 'g'),
         '(^|[^0-9A-Za-z_:.])({{ ipv6 }})', '\1[IPV6]', 'g'),
         '{{ ipv4 }}', '[IPV4]', 'g')],
     lambda pii_text: regexp_replace(

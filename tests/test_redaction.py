@@ -57,6 +57,15 @@ MUST_REDACT: list[tuple[str, str]] = [
     ("IPs 1.1.1.1 and 8.8.8.8", "IPs [IPV4] and [IPV4]"),
     ("upper 2001:DB8:0:0:8:800:200C:417A", "upper [IPV6]"),
     ("route ::ffff:0:1 set", "route [IPV6] set"),
+    ("diners 30569309025904 ok", "diners [CARD] ok"),
+    ("visa 4000000000006", "visa [CARD]"),
+    ("Tel:+4930123456", "Tel:[PHONE]"),
+    ("+44 (0) 20 7946 0958", "[PHONE]"),
+    ("Dublin +353-1-234-5678", "Dublin [PHONE]"),
+    ("Tokyo +81 3-1234-5678", "Tokyo [PHONE]"),
+    ("Moscow +7 495 123-45-67", "Moscow [PHONE]"),
+    ("line one\nmail: x@y.de\tphone 030 1234567", "line one\nmail: [EMAIL]\tphone [PHONE]"),
+    ("Grüße, jörg@exämple.de", "Grüße, [EMAIL]"),
 ]
 
 # Strings redaction must leave exactly as they are.
@@ -88,6 +97,10 @@ MUST_NOT_TOUCH: list[str] = [
     "git 3f9a2b1c0d",
     "invoice INV-0042-7781",
     "call 0 or 1 2 3",
+    "epoch ms 1732700000000 (passes Luhn)",
+    "ISBN 9783161484102 (passes Luhn)",
+    "ISBN 978-3-16-148410-0",
+    "build 20261101.3 at 10:30:00+01:00",
 ]
 
 
