@@ -7,7 +7,7 @@
 
 {#- 95% Wilson score interval of a proportion (z = 1.96), lower and upper bound.
     centre = (p + z^2/2n) / (1 + z^2/n), half-width = z*sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n).
-    Null when trials = 0. Unlike the normal approximation it stays inside [0, 1] and behaves
+    Null when trials = 0; clamped to [0, 1] against rounding. Unlike the normal approximation it stays inside [0, 1] and behaves
     for small n and for p near 0 or 1. -#}
 {% macro wilson_low(successes, trials, z=1.96) -%}
     {{ _wilson_bound(successes, trials, z, '-') }}
@@ -19,14 +19,14 @@
 
 {% macro _wilson_bound(successes, trials, z, sign) -%}
     (case when coalesce({{ trials }}, 0) > 0 then
-        (
+        {{ 'greatest(0.0, ' if sign == '-' else 'least(1.0, ' }}(
             (cast({{ successes }} as double) / {{ trials }} + {{ z }} * {{ z }} / (2.0 * {{ trials }}))
             {{ sign }} {{ z }} * sqrt(
                 (cast({{ successes }} as double) / {{ trials }})
                 * (1 - cast({{ successes }} as double) / {{ trials }}) / {{ trials }}
                 + {{ z }} * {{ z }} / (4.0 * {{ trials }} * {{ trials }})
             )
-        ) / (1 + {{ z }} * {{ z }} / {{ trials }})
+        ) / (1 + {{ z }} * {{ z }} / {{ trials }}))
     end)
 {%- endmacro %}
 
