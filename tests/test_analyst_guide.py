@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "analyst-guide.md"
 SQL_BLOCK = re.compile(r"^```sql\n(.*?)^```", re.S | re.M)
@@ -82,3 +83,79 @@ def test_guide_finds_the_planted_rollout_and_poisoning(
     assert by_prompt[rollout][cols.index("delta")] > 0
     cols, rows = run_block(analyst_copy, 2)
     assert rows[0][cols.index("tenant_id")] == truth["poisoning"]["tenant_id"]
+
+
+SEMANTIC = Path(__file__).resolve().parent.parent / "models" / "semantic" / "_semantic_models.yml"
+GRAIN = "task_type, prompt_version, model_id, model_version, knowledge_version, interaction_week"
+
+
+def semantic_metric_sql() -> dict[str, str]:
+    """Each semantic-layer metric as SQL over fct_interactions, built from its YAML alone
+    (what a MetricFlow query would aggregate), keyed by the mart column it must equal."""
+    doc = yaml.safe_load(SEMANTIC.read_text(encoding="utf-8"))
+    measures = {m["name"]: m for sm in doc["semantic_models"] for m in sm["measures"]}
+    metrics = {m["name"]: m for m in doc["metrics"]}
+
+    def agg(measure_name: str) -> str:
+        m = measures[measure_name]
+        expr = " ".join(m["expr"].split())
+        if m["agg"] == "sum":
+            return f"sum({expr})"
+        assert m["agg"] == "percentile" and not m["agg_params"]["use_discrete_percentile"]
+        return f"quantile_cont({expr}, {m['agg_params']['percentile']})"
+
+    def metric(name: str) -> str:
+        m = metrics[name]
+        tp = m["type_params"]
+        if m["type"] == "simple":
+            return agg(tp["measure"])
+        assert m["type"] == "ratio"
+        return (
+            f"cast({metric(tp['numerator'])} as double) "
+            f"/ nullif(cast({metric(tp['denominator'])} as double), 0)"
+        )
+
+    return {
+        col: metric(col)
+        for col in (
+            "primary_outcome_rate",
+            "thumbs_up_share",
+            "weighted_thumbs_up_share",
+            "server_latency_p50_ms",
+            "server_latency_p95_ms",
+            "interactions",
+        )
+    }
+
+
+@pytest.mark.slow
+def test_semantic_layer_metrics_equal_the_marts(analyst_copy: Path) -> None:
+    """Tools speaking the dbt semantic layer see the same numbers as the dashboards: every
+    metric, aggregated per version and week from its YAML definition, equals the mart's."""
+    metrics = semantic_metric_sql()
+    computed = ", ".join(f"{sql} as {col}" for col, sql in metrics.items())
+    sql = f"""
+        with semantic as (
+            select
+                task_type, prompt_version, model_id, model_version,
+                coalesce(knowledge_version, '(none)') as knowledge_version, interaction_week,
+                {computed}
+            from marts.fct_interactions
+            group by all
+        )
+        select {", ".join(f"m.{c}, s.{c}" for c in metrics)}
+        from marts.fct_version_outcomes_weekly as m
+        left join semantic as s using ({GRAIN})
+    """
+    con = duckdb.connect(str(analyst_copy), read_only=True)
+    try:
+        rows = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    assert rows
+    for row in rows:
+        for i, col in enumerate(metrics):
+            mart_value, semantic_value = row[2 * i], row[2 * i + 1]
+            assert (mart_value is None) == (semantic_value is None), (col, row)
+            if mart_value is not None:
+                assert semantic_value == pytest.approx(mart_value, rel=1e-9, abs=1e-9), col

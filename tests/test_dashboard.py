@@ -260,9 +260,32 @@ def test_overview_page(page: Any, app_url: str, analyst_copy: Path) -> None:
 def test_overview_data_health(page: Any, app_url: str, analyst_copy: Path) -> None:
     if not has_table(analyst_copy, "marts.fct_data_health_daily"):
         pytest.skip("marts.fct_data_health_daily is not built yet")
-    open_page(page, f"{app_url}/", min_charts=2)
+    open_page(page, f"{app_url}/", min_charts=4)
     metrics = metric_values(page)
-    assert metrics, "no data-health figures on the overview"
+    landed, accepted, duplicate, rejected, unresolved = mart(
+        analyst_copy,
+        "select lines_landed, lines_accepted, lines_duplicate, lines_rejected, "
+        "orphan_feedback_unresolved from marts.fct_data_health_daily "
+        "order by ingested_date desc limit 1",
+    )[0]
+    assert metrics["Lines landed"] == fmt_count(landed)
+    assert metrics["Accepted"] == fmt_count(accepted)
+    assert metrics["Duplicates"] == fmt_count(duplicate)
+    assert metrics["Rejected"] == fmt_count(rejected)
+    assert metrics["Orphan feedback (unresolved)"] == fmt_count(unresolved)
+    newest = mart(
+        analyst_copy,
+        "select interacted_at from marts.fct_interactions order by interacted_at desc limit 1",
+    )[0][0]
+    assert metrics["Newest interaction (UTC)"] == str(newest)[:16]
+    # the rejected-by-reason chart is drawn from the mart's per-reason counts
+    reasons = mart(
+        analyst_copy,
+        "select rejected_by_reason from marts.fct_data_health_daily "
+        "where rejected_by_reason is not null",
+    )
+    if reasons:
+        assert page.get_by_text("Rejected lines by reason").count() == 1
 
 
 @needs_chromium
@@ -325,9 +348,21 @@ def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str 
 def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     if not has_table(analyst_copy, "marts.fct_version_changes_weekly"):
         pytest.skip("marts.fct_version_changes_weekly is not built yet")
-    open_page(page, f"{app_url}/what_changed", min_charts=0)
+    rows = mart(
+        analyst_copy,
+        "select task_type, version_kind, version_id, outcome_delta, verdict "
+        "from marts.fct_version_changes_weekly where weeks_ago = 1",
+    )
+    if not rows:
+        pytest.skip("the demo has no version change last week")
+    open_page(page, f"{app_url}/what_changed", min_charts=1)
     screenshot(page, "what-changed")
-    assert page.get_by_text("What changed").count() >= 1
+    expected = {(tt, kind, v, fmt_rate(d), verdict) for tt, kind, v, d, verdict in rows}
+    shown = {
+        (r["workflow"], r["kind"], r["version"], r["delta"], r["verdict"])
+        for r in table_rows(page, 0)
+    }
+    assert shown == expected
 
 
 @needs_chromium

@@ -7,6 +7,7 @@ rows (and lets Altair draw them); it never recomputes a rate, a share or a perce
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -98,7 +99,7 @@ def chart(c: alt.Chart, key: str) -> None:
     st.altair_chart(c, width="stretch", key=key)
 
 
-def metric_row(items: list[tuple[str, str]], key: str) -> None:
+def metric_row(items: list[tuple[str, str]]) -> None:
     for column, (label, value) in zip(st.columns(len(items)), items, strict=True):
         column.metric(label, value)
 
@@ -159,7 +160,7 @@ def _overview_outcomes() -> None:
             color=VERSION_COLOR,
             tooltip=["task_type", "version", "week", "interactions", "primary_outcome_rate"],
         )
-        .properties(height=180)
+        .properties(height=180, width=700)
         .facet(row=alt.Row("task_type:N", title=None)),
         key="overview_outcome_rate",
     )
@@ -170,73 +171,124 @@ def _overview_outcomes() -> None:
     st.table(table.reset_index(drop=True))
 
 
+HEALTH_FIGURES = [
+    # (label on screen, mart column): the latest ingest day's row, as is
+    ("Lines landed", "lines_landed"),
+    ("Accepted", "lines_accepted"),
+    ("Duplicates", "lines_duplicate"),
+    ("Rejected", "lines_rejected"),
+    ("Unknown-field events", "unknown_field_events"),
+    ("Orphan feedback (unresolved)", "orphan_feedback_unresolved"),
+]
+
+
+def json_counts(df: pd.DataFrame, day: str, column: str, name: str) -> pd.DataFrame:
+    """Unpack a mart's JSON object column ({key: count}) into rows; no arithmetic."""
+    rows = []
+    for _, r in df[[day, column]].dropna().iterrows():
+        value = r[column]
+        for key, n in (json.loads(value) if isinstance(value, str) else value).items():
+            rows.append({day: r[day], name: key, "lines": n})
+    return pd.DataFrame(rows, columns=[day, name, "lines"])
+
+
 def _overview_health() -> None:
     st.header("Data health")
     if missing(T_HEALTH):
         return
     c = cols(T_HEALTH)
-    day = pick(c, "health_date", "event_date", "ingest_date", "day", "date")
+    day = pick(c, "ingested_date", "health_date", "day")
     if not day:
         st.warning(f"{T_HEALTH} has no day column")
         return
     df = q(f"select * from {T_HEALTH} order by {ident(day)}")
     if df.empty:
-        st.info("No data-health rows yet.")
+        st.info("Nothing ingested yet.")
         return
-    last = df[df[day] == df[day].max()]
-    counters = [
-        (label, col)
-        for label, col in (
-            ("Lines landed", pick(c, "lines_landed", "lines")),
-            ("Accepted", pick(c, "lines_accepted", "accepted")),
-            ("Duplicates", pick(c, "lines_duplicate", "duplicates", "duplicate")),
-            ("Rejected", pick(c, "lines_rejected", "rejected")),
-            ("Orphans", pick(c, "orphan")),
+    last = df.iloc[-1]
+    st.subheader(f"Latest ingest day: {pd.Timestamp(last[day]).date()}")
+    figures = [(label, fmt_count(last[col])) for label, col in HEALTH_FIGURES if col in c]
+    if figures:
+        metric_row(figures)
+    if cols(T_INTERACTIONS):
+        newest = q(
+            f"select interacted_at, ingested_at from {T_INTERACTIONS} "
+            "order by interacted_at desc limit 1"
         )
-        if col
-    ]
-    if len(last) == 1 and counters:
-        st.subheader(f"Latest day: {pd.Timestamp(last[day].iloc[0]).date()}")
-        metric_row([(lbl, fmt_count(last[col].iloc[0])) for lbl, col in counters], key="health")
-    rejected_cols = [x for x in c if x.startswith("rejected_") or x.startswith("lines_rejected_")]
-    if rejected_cols:
-        st.subheader("Rejected lines by reason")
-        long = df.melt(
-            id_vars=[day], value_vars=rejected_cols, var_name="reason", value_name="lines"
-        )
-        long["reason"] = (
-            long["reason"].str.replace("lines_rejected_", "").str.replace("rejected_", "")
-        )
-        chart(
-            alt.Chart(long[long["lines"] > 0])
-            .mark_bar()
-            .encode(
-                x=alt.X(f"{day}:T", title="day"),
-                y=alt.Y("lines:Q", title="rejected lines"),
-                color=alt.Color("reason:N"),
-                tooltip=[day, "reason", "lines"],
-            ),
-            key="health_rejected",
-        )
-    orphan_cols = [x for x in c if "orphan" in x]
-    if orphan_cols:
-        st.subheader("Orphans (feedback, outcomes, evaluations with no interaction)")
-        long = df.melt(id_vars=[day], value_vars=orphan_cols, var_name="kind", value_name="events")
+        if not newest.empty:
+            metric_row(
+                [
+                    ("Newest interaction (UTC)", str(newest["interacted_at"].iloc[0])[:16]),
+                    ("Its ingest (UTC)", str(newest["ingested_at"].iloc[0])[:16]),
+                ]
+            )
+    where = [x for x in ("lines_accepted", "lines_duplicate", "lines_rejected") if x in c]
+    if where:
+        st.subheader("Where the landed lines went, per ingest day")
+        long = df.melt(id_vars=[day], value_vars=where, var_name="outcome", value_name="lines")
         chart(
             alt.Chart(long)
-            .mark_line(point=True)
+            .mark_bar()
             .encode(
-                x=alt.X(f"{day}:T", title="day"),
-                y=alt.Y("events:Q"),
-                color="kind:N",
-                tooltip=[day, "kind", "events"],
+                x=alt.X(f"yearmonthdate({day}):O", title="ingest day"),
+                y=alt.Y("lines:Q"),
+                color=alt.Color("outcome:N"),
+                tooltip=[day, "outcome", "lines"],
+            ),
+            key="health_lines",
+        )
+    if "rejected_by_reason" in c:
+        reasons = json_counts(df, day, "rejected_by_reason", "reason")
+        st.subheader("Rejected lines by reason")
+        if reasons.empty:
+            st.info("No line was rejected.")
+        else:
+            chart(
+                alt.Chart(reasons)
+                .mark_bar()
+                .encode(
+                    x=alt.X("lines:Q", title="rejected lines"),
+                    y=alt.Y("reason:N", title=None, sort="-x"),
+                    color=alt.Color(f"yearmonthdate({day}):O", title="ingest day"),
+                    tooltip=[day, "reason", "lines"],
+                ),
+                key="health_rejected",
+            )
+    rate, lo, hi = (
+        pick(c, "orphan_feedback_rate"),
+        pick(c, "orphan_feedback_rate_ci_low"),
+        pick(c, "orphan_feedback_rate_ci_high"),
+    )
+    if rate and lo and hi:
+        st.subheader("Orphan feedback (pointing at no interaction when it arrived)")
+        base = alt.Chart(df.dropna(subset=[rate])).encode(
+            x=alt.X(f"yearmonthdate({day}):O", title="ingest day")
+        )
+        chart(
+            alt.layer(
+                base.mark_rule().encode(y=alt.Y(f"{lo}:Q", axis=alt.Axis(format="%")), y2=hi),
+                base.mark_point(filled=True).encode(
+                    y=alt.Y(f"{rate}:Q", title="orphan share of feedback"),
+                    tooltip=[day, rate, lo, hi, "orphan_feedback_unresolved"],
+                ),
             ),
             key="health_orphans",
         )
-    fresh = [x for x in c if "fresh" in x or "lag" in x or "late" in x or "last_" in x]
-    if fresh:
-        st.subheader("Freshness and late arrivals")
-        st.table(df[[day, *fresh]].tail(7).astype("string").reset_index(drop=True))
+    late = [x for x in c if x.startswith("outcome_lateness_") and x.endswith("_hours")]
+    if late:
+        st.subheader("Freshness: how late outcomes arrive (hours after the event)")
+        long = df.melt(id_vars=[day], value_vars=late, var_name="percentile", value_name="hours")
+        chart(
+            alt.Chart(long.dropna(subset=["hours"]))
+            .mark_bar()
+            .encode(
+                x=alt.X("percentile:N", title=None, sort=late),
+                y=alt.Y("hours:Q"),
+                column=alt.Column(f"yearmonthdate({day}):O", title="ingest day"),
+                tooltip=[day, "percentile", "hours"],
+            ),
+            key="health_lateness",
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,51 +444,112 @@ def _long_lines(
 # --------------------------------------------------------------------------------------------
 
 
+CHANGE_COLUMNS = {
+    # mart column -> header on screen (rates as percentages, shares as percentages)
+    "task_type": "workflow",
+    "version_kind": "kind",
+    "version_id": "version",
+    "displaced_version_id": "replaced",
+    "is_new": "new",
+    "traffic_share": "traffic share",
+    "outcome_rate": "outcome rate",
+    "baseline_outcome_rate": "before",
+    "outcome_delta": "delta",
+    "outcome_delta_ci_low": "delta low",
+    "outcome_delta_ci_high": "delta high",
+    "verdict": "verdict",
+    "thumbs_up_share_delta": "thumbs Δ",
+    "weighted_thumbs_up_share_delta": "weighted thumbs Δ",
+    "retry_rate_delta": "retry Δ",
+    "escalation_rate_delta": "escalation Δ",
+    "feedback_agrees": "feedback agrees",
+    "implicit_agrees": "implicit agrees",
+}
+PERCENT_COLUMNS = {
+    "traffic_share",
+    "outcome_rate",
+    "baseline_outcome_rate",
+    "outcome_delta",
+    "outcome_delta_ci_low",
+    "outcome_delta_ci_high",
+    "thumbs_up_share_delta",
+    "weighted_thumbs_up_share_delta",
+    "retry_rate_delta",
+    "escalation_rate_delta",
+}
+
+
+def change_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the changes mart as shown: chosen columns, percentages formatted."""
+    shown = [c for c in CHANGE_COLUMNS if c in df.columns]
+    out = df[shown].copy()
+    for c in shown:
+        if c in PERCENT_COLUMNS:
+            out[c] = out[c].map(fmt_rate)
+        else:
+            out[c] = out[c].astype("string").fillna("")
+    return out.rename(columns=CHANGE_COLUMNS).reset_index(drop=True)
+
+
 def page_what_changed() -> None:
     st.title("What changed, and did it help")
+    st.caption(
+        "Versions that appeared or grew their share of a workflow's traffic, against the "
+        "version they displaced: primary outcome delta with its 95% interval, and whether "
+        "explicit feedback and implicit signals moved the same way."
+    )
     if missing(T_CHANGES):
         return
     c = cols(T_CHANGES)
-    week = pick(c, "week_start", "week")
-    df = q(f"select * from {T_CHANGES} order by {ident(week)}")
+    week = pick(c, "interaction_week", "week_start", "week")
+    df = q(f"select * from {T_CHANGES} order by {ident(week)}, task_type, version_kind")
     if df.empty:
         st.info("No version changes recorded.")
         return
-    last_week = df[week].max()
-    last = df[df[week] == last_week].copy()
-    st.subheader(f"Changes in the week of {pd.Timestamp(last_week).date()}")
-    delta = pick(c, "primary_outcome_rate_delta", "rate_delta", "delta")
-    shown = [x for x in c if x != week]
-    table = last[shown].copy()
-    for x in shown:
-        if ("rate" in x or "share" in x) and pd.api.types.is_float_dtype(table[x]):
-            table[x] = table[x].map(fmt_rate)
-    st.table(table.astype("string").reset_index(drop=True))
-    if delta:
-        label_cols = [
-            x
-            for x in c
-            if x in ("task_type", "version_kind", "changed_dimension", "to_version", "new_version")
-        ]
-        df["change"] = (
-            df[label_cols].astype("string").fillna("-").agg(" | ".join, axis=1)
-            if label_cols
-            else df.index.astype("string")
+    weeks = sorted(df[week].unique(), reverse=True)
+    # "last week" as the mart counts it (weeks_ago = 1); else the latest week with a change
+    default = 0
+    if "weeks_ago" in c:
+        last = df.loc[df["weeks_ago"] == 1, week]
+        if not last.empty:
+            default = weeks.index(last.iloc[0])
+    labels = [str(pd.Timestamp(w).date()) for w in weeks]
+    wanted = st.query_params.get("week")
+    index = labels.index(wanted) if wanted in labels else default
+    chosen = st.selectbox("Week", labels, index=index, key="select_week")
+    st.query_params["week"] = chosen
+    rows = df[df[week] == weeks[labels.index(chosen)]]
+    st.subheader(f"Changes in the week of {chosen}")
+    st.table(change_table(rows))
+    delta = pick(c, "outcome_delta")
+    lo, hi = pick(c, "outcome_delta_ci_low"), pick(c, "outcome_delta_ci_high")
+    if delta and lo and hi:
+        plot = df.dropna(subset=[delta]).copy()
+        plot["change"] = (
+            plot["task_type"] + " | " + plot["version_kind"] + " | " + plot["version_id"]
         )
-        st.subheader("Outcome-rate delta of each change")
+        plot["week"] = plot[week]
+        verdict = "verdict" if "verdict" in c else "version_kind"
+        base = alt.Chart(plot).encode(
+            y=alt.Y("change:N", title=None, axis=alt.Axis(labelLimit=400)),
+            color=alt.Color(f"{verdict}:N", title=verdict),
+        )
+        st.subheader("Primary outcome delta of every change, with 95% interval")
         chart(
-            alt.Chart(df.dropna(subset=[delta]))
-            .mark_bar()
-            .encode(
-                x=alt.X(
-                    f"{delta}:Q", title="delta in primary outcome rate", axis=alt.Axis(format="%")
+            alt.layer(
+                base.mark_rule().encode(
+                    x=alt.X(
+                        f"{lo}:Q", title="delta vs displaced version", axis=alt.Axis(format="%")
+                    ),
+                    x2=f"{hi}:Q",
                 ),
-                y=alt.Y("change:N", sort="-x", title=None),
-                color=alt.condition(
-                    alt.datum[delta] > 0, alt.value("#2a9d8f"), alt.value("#e76f51")
+                base.mark_point(filled=True, size=60).encode(
+                    x=f"{delta}:Q", tooltip=["change", "week", delta, lo, hi, verdict]
                 ),
-                tooltip=[week, "change", delta],
-            ),
+            )
+            .properties(height=alt.Step(22))
+            .facet(row=alt.Row("yearmonthdate(week):O", title="week", sort="descending"))
+            .resolve_scale(y="independent"),
             key="changes_delta",
         )
 
