@@ -166,32 +166,44 @@ LABEL_VALUES = ["correct", "partially_correct", "incorrect"]
 TAXONOMY = {"1": ["correct", "incorrect"], "2": ["correct", "partially_correct", "incorrect"]}
 LABEL_SHARE = 0.03
 
-# Bad lines per reason code, as overrides of the JSON value of a field (SQL producing JSON
-# text; None drops the field). invalid_json and not_an_object work on the whole line.
-BAD_OVERRIDES: dict[str, dict[str, dict[str, str | None]]] = {
+# Bad lines per reason code: SQL edits of a valid line L of the type (its event id already
+# prefixed with "bad-"), each breaking exactly one rule of the contract, the one named.
+_TS = r'"timestamp":"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9:]{5})(:[0-9]{2})[^"]*"'
+_NUM = "[-0-9.e+]+"
+BAD_EDITS: dict[str, dict[str, str]] = {
     "interaction": {
-        "unsupported_schema_version": {"schema_version": "'\"2\"'"},
-        "unknown_event_type": {"event_type": "'\"impression\"'"},
-        "missing_required": {"output_tokens": None},
-        "wrong_type": {"output_tokens": "'\"many\"'"},
-        "bad_enum": {"consent_scope": '\'["analytics","marketing"]\''},
-        "out_of_range": {"server_latency_ms": "'-40.5'"},
-        "bad_timestamp": {"timestamp": "to_json(strftime(epoch_ms(_ts), '%Y-%m-%dT%H:%M:%S'))"},
-        "future_timestamp": {
-            "timestamp": "to_json(strftime(epoch_ms(_ts), '2099-%m-15T%H:%M:%SZ'))"
-        },
+        "invalid_json": "left(L, (length(L) * 2) // 3)",
+        "not_an_object": "'[' || L || ']'",
+        "unsupported_schema_version": """regexp_replace(L, '"schema_version":"[^"]*"',
+            '"schema_version":"2"')""",
+        "unknown_event_type": """replace(L, '"event_type":"interaction"',
+            '"event_type":"impression"')""",
+        "missing_required": """regexp_replace(L, ',"output_tokens":[0-9]+', '')""",
+        "wrong_type": """regexp_replace(L, '"output_tokens":[0-9]+', '"output_tokens":"many"')""",
+        "bad_enum": r"""regexp_replace(L, '"consent_scope":\[[^\]]*\]',
+            '"consent_scope":["analytics","marketing"]')""",
+        "out_of_range": f"""regexp_replace(L, '"server_latency_ms":{_NUM}',
+            '"server_latency_ms":-40.5')""",
+        "bad_timestamp": f"""regexp_replace(L, '{_TS}', '"timestamp":"\\1-\\2-\\3 \\4\\5"')""",
+        "future_timestamp": f"""regexp_replace(L, '{_TS}',
+            '"timestamp":"2099-\\2-15T\\4\\5Z"')""",
     },
     "feedback": {
-        "unsupported_schema_version": {"schema_version": "'\"3.1\"'"},
-        "unknown_event_type": {"event_type": "'\"reaction\"'"},
-        "missing_required": {"actor_role": None},
-        "wrong_type": {"feedback_value": "'\"positive\"'"},
-        "bad_enum": {"actor_role": "'\"robot\"'"},
-        "out_of_range": {"feedback_type": "'\"rating\"'", "feedback_value": "'9'"},
-        "bad_timestamp": {"timestamp": "to_json(strftime(epoch_ms(_ts), '%d/%m/%Y %H:%M'))"},
-        "future_timestamp": {
-            "timestamp": "to_json(strftime(epoch_ms(_ts), '2099-%m-15T%H:%M:%SZ'))"
-        },
+        "invalid_json": "left(L, (length(L) * 2) // 3)",
+        "not_an_object": "'[' || L || ']'",
+        "unsupported_schema_version": """regexp_replace(L, '"schema_version":"[^"]*"',
+            '"schema_version":"3.1"')""",
+        "unknown_event_type": """replace(L, '"event_type":"feedback"',
+            '"event_type":"reaction"')""",
+        "missing_required": """regexp_replace(L, ',"actor_role":"[a-z_]+"', '')""",
+        "wrong_type": f"""regexp_replace(L, '"feedback_value":{_NUM}',
+            '"feedback_value":"positive"')""",
+        "bad_enum": """regexp_replace(L, '"actor_role":"[a-z_]+"', '"actor_role":"robot"')""",
+        "out_of_range": f"""regexp_replace(regexp_replace(L, '"feedback_type":"[a-z_]+"',
+            '"feedback_type":"rating"'), '"feedback_value":{_NUM}', '"feedback_value":9')""",
+        "bad_timestamp": f"""regexp_replace(L, '{_TS}', '"timestamp":"\\3/\\2/\\1 \\4"')""",
+        "future_timestamp": f"""regexp_replace(L, '{_TS}',
+            '"timestamp":"2099-\\2-15T\\4\\5Z"')""",
     },
 }
 # Schema drift: fields the contract does not name, from a day on (see Plan.drift_day).
@@ -295,7 +307,7 @@ def _check_world() -> None:
         problems.append(f"roles {ROLES} != {enums['actor_role']}")
     if not {s for cs in CONSENT_SETS for s in cs} <= set(enums["consent_scope"]):
         problems.append("consent sets outside the contract's consent_scope")
-    if set(BAD_OVERRIDES["interaction"]) | {"invalid_json", "not_an_object"} != set(c.reason_codes):
+    if any(set(edits) != set(c.reason_codes) for edits in BAD_EDITS.values()):
         problems.append("bad-line kinds do not cover the contract's reason codes")
     if problems:
         raise RuntimeError("simulator out of date with the contract: " + "; ".join(problems))
@@ -886,8 +898,14 @@ def _ts_sql() -> str:
     return f"case _ten {' '.join(whens)} else strftime(epoch_ms(_ts), '%Y-%m-%dT%H:%M:%S.%gZ') end"
 
 
-def _view_exprs(event_type: str) -> dict[str, str]:
-    """SQL per contract field over the day's numpy columns (NULL = field absent)."""
+def _view_exprs(event_type: str, d: int) -> dict[str, str]:
+    """SQL per contract field over the day's numpy columns (NULL = field absent). Ids carry
+    the origin day as a literal tag: every event of a day refers to that day's entities."""
+    day = f"{d:03d}"
+    return {k: v.replace("{day}", day) for k, v in _view_exprs_raw(event_type, day).items()}
+
+
+def _view_exprs_raw(event_type: str, day: str) -> dict[str, str]:
     tenants = _lst(TENANT_NAMES)
     wfs = _lst([w.name for w in WORKFLOWS])
     prefixes = _lst([w.prefix for w in WORKFLOWS])
@@ -897,8 +915,8 @@ def _view_exprs(event_type: str) -> dict[str, str]:
         "timestamp": _ts_sql(),
     }
     user = "case when user >= 0 then 'u-' || (" + tenants + ")[_ten + 1] || '-' || user end"
-    out_id = "printf('out-%03d-%07d', _d, ij)"
-    trace = "printf('tr-%03d-%07d', _d, ij)"
+    out_id = "'out-{day}-' || ij"
+    trace = "'tr-{day}-' || ij"
     if event_type == "interaction":
         docs = (
             "["
@@ -909,19 +927,19 @@ def _view_exprs(event_type: str) -> dict[str, str]:
         )
         consent = "[" + ", ".join(_lst(c) if c else "[]::varchar[]" for c in CONSENT_SETS) + "]"
         return env | {
-            "event_id": "printf('ev-i-%03d-%07d', _d, _j)",
+            "event_id": "'ev-i-{day}-' || _j",
             "tenant_id": f"({tenants})[_ten + 1]",
-            "trace_id": "printf('tr-%03d-%07d', _d, _j)",
-            "session_id": "printf('ses-%03d-%07d', _d, task_j)",
+            "trace_id": "'tr-{day}-' || _j",
+            "session_id": "'ses-{day}-' || task_j",
             "user_id": user,
             "task_type": f"({wfs})[wf + 1]",
-            "task_id": f"printf('%s-%03d-%07d', ({prefixes})[wf + 1], _d, task_j)",
+            "task_id": f"({prefixes})[wf + 1] || '-{day}-' || task_j",
             "country": f"({_lst(COUNTRIES)})[ctry + 1]",
             "consent_scope": f"({consent})[consent + 1]",
             "redaction_flags": "case redact when 1 then ['email'] when 2 then ['email', 'phone'] "
             "end",
-            "output_id": "printf('out-%03d-%07d', _d, _j)",
-            "input_hash": "printf('%016x', ihash)",
+            "output_id": "'out-{day}-' || _j",
+            "input_hash": "lpad(to_hex(ihash), 16, '0')",
             "prompt_version": f"({_lst(PROMPTS)})[prompt + 1]",
             "model_id": f"({_lst([m[0] for m in MODELS])})[model + 1]",
             "model_version": f"({_lst([m[1] for m in MODELS])})[model + 1]",
@@ -941,7 +959,7 @@ def _view_exprs(event_type: str) -> dict[str, str]:
     if event_type == "feedback":
         texts = _lst(COMMENTS)
         return env | {
-            "event_id": "printf('ev-f-%03d-%07d', _d, _j)",
+            "event_id": "'ev-f-{day}-' || _j",
             "tenant_id": f"({tenants})[_ten + 1]",
             "trace_id": trace,
             "user_id": user,
@@ -958,29 +976,28 @@ def _view_exprs(event_type: str) -> dict[str, str]:
         }
     if event_type == "outcome":
         return env | {
-            "event_id": "printf('ev-o-%03d-%07d', _d, _j)",
+            "event_id": "'ev-o-{day}-' || _j",
             "tenant_id": f"({tenants})[_ten + 1]",
             "user_id": user,
             "task_type": f"({wfs})[wf + 1]",
-            "task_id": f"printf('%s-%03d-%07d', ({prefixes})[wf + 1], _d, task_j)",
+            "task_id": f"({prefixes})[wf + 1] || '-{day}-' || task_j",
             "outcome_metric_name": f"({_lst(METRICS)})[metric + 1]",
             "outcome_metric_value": "val",
         }
     if event_type == "evaluation":
         return env | {
-            "event_id": "printf('ev-e-%03d-%07d', _d, _j)",
+            "event_id": "'ev-e-{day}-' || _j",
             "tenant_id": f"({tenants})[_ten + 1]",
-            "trace_id": "case when ij >= 0 then printf('tr-%03d-%07d', _d, ij) "
-            "else printf('tr-gold-%03d-%05d', _d, gj) end",
-            "output_id": "case when ij >= 0 then printf('out-%03d-%07d', _d, ij) "
-            "else printf('gold-out-%03d-%05d', _d, gj) end",
+            "trace_id": "case when ij >= 0 then 'tr-{day}-' || ij else 'tr-gold-{day}-' || gj end",
+            "output_id": "case when ij >= 0 then 'out-{day}-' || ij "
+            "else 'gold-out-{day}-' || gj end",
             "evaluator_id": f"({_lst([e[0] for e in EVALUATORS])})[ev + 1]",
             "evaluator_version": f"({_lst([e[1] for e in EVALUATORS])})[ev + 1]",
             "eval_metric": f"({_lst([e[2] for e in EVALUATORS])})[ev + 1]",
             "eval_value": "val",
             "eval_passed": "case passed when 1 then true when 0 then false end",
-            "golden_task_id": "case when golden >= 0 then printf('golden-%s-%03d', "
-            f"({prefixes})[wf + 1], golden) end",
+            "golden_task_id": f"case when golden >= 0 then 'golden-' || ({prefixes})[wf + 1] "
+            "|| '-' || golden end",
             "prompt_version": f"case when gprompt >= 0 then ({_lst(PROMPTS)})[gprompt + 1] end",
             "model_id": f"case when gmodel >= 0 then ({_lst([m[0] for m in MODELS])})"
             "[gmodel + 1] end",
@@ -989,7 +1006,7 @@ def _view_exprs(event_type: str) -> dict[str, str]:
         }
     if event_type == "label":
         return env | {
-            "event_id": "printf('ev-l-%03d-%07d', _d, _j)",
+            "event_id": "'ev-l-{day}-' || _j",
             "tenant_id": f"({tenants})[_ten + 1]",
             "trace_id": trace,
             "output_id": out_id,
@@ -1000,7 +1017,7 @@ def _view_exprs(event_type: str) -> dict[str, str]:
         }
     if event_type == "version":
         return {
-            "event_id": "printf('ev-v-%05d', _j)",
+            "event_id": "'ev-v-' || _j",
             "event_type": "'version'",
             "schema_version": "'1'",
             "timestamp": "strftime(epoch_ms(_ts), '%Y-%m-%dT%H:%M:%SZ')",
@@ -1016,11 +1033,11 @@ def _view_exprs(event_type: str) -> dict[str, str]:
 META = ["_file", "_ord", "_json", "_dup", "_dupfile", "_dupord", "_bad", "_badord", "_ts"]
 
 
-def _materialize(con: duckdb.DuckDBPyConnection, event_type: str, source: str) -> None:
+def _create_view(con: duckdb.DuckDBPyConnection, event_type: str, source: str, d: int) -> None:
     """The day's events of one type with contract fields typed (timestamps stay RFC 3339
-    text, as emitters send them), materialised once for the JSON and Parquet writers."""
+    text, as emitters send them). A view: each writer computes only the rows it needs."""
     contract = load_contract()
-    exprs = _view_exprs(event_type)
+    exprs = _view_exprs(event_type, d)
     cols = []
     for spec in contract.fields(event_type):
         sql_type = "VARCHAR" if spec.type == "timestamp" else spec.duckdb_type
@@ -1030,36 +1047,25 @@ def _materialize(con: duckdb.DuckDBPyConnection, event_type: str, source: str) -
         cols.append(f'"{extra}"')
     cols += META
     con.execute(
-        f"create or replace temp table e_{event_type} as select "
+        f"create or replace temp view e_{event_type} as select "
         + ", ".join(cols)
         + f" from {source}"
     )
 
 
-def _line_sql(event_type: str, overrides: dict[str, str | None] | None = None) -> str:
+def _line_sql(event_type: str) -> str:
     """One JSON object per row: fields in contract order, absent when NULL."""
-    overrides = overrides or {}
     parts = []
     names = load_contract().field_names(event_type)
     extra = DRIFT_FIELDS.get(event_type)
     for name in [*names, *([extra] if extra else [])]:
-        if name in overrides:
-            ov = overrides[name]
-            if ov is not None:
-                parts.append(f"',\"{name}\":' || {ov}")
-        else:
-            parts.append(f'\',"{name}":\' || to_json("{name}")')
+        parts.append(f'\',"{name}":\' || to_json("{name}")')
     return "'{' || substr(concat(" + ", ".join(parts) + "), 2) || '}'"
 
 
-def _bad_line_sql(event_type: str, reason: str) -> str:
-    base_ov: dict[str, str | None] = {"event_id": "to_json('bad-' || event_id)"}
-    if reason == "invalid_json":
-        line = _line_sql(event_type, base_ov)
-        return f"left({line}, (length({line}) * 2) // 3)"
-    if reason == "not_an_object":
-        return "'[' || " + _line_sql(event_type, base_ov) + " || ']'"
-    return _line_sql(event_type, base_ov | BAD_OVERRIDES[event_type][reason])
+def _bad_line_sql(event_type: str, reason: str, line: str = "line") -> str:
+    marked = f"""replace({line}, '"event_id":"', '"event_id":"bad-')"""
+    return BAD_EDITS[event_type][reason].replace("L", f"({marked})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1180,7 +1186,7 @@ def _extras(
             {
                 "kind": kind,
                 "value": value,
-                "event_id": f"ev-f-{d:03d}-{row:07d}",
+                "event_id": f"ev-f-{d:03d}-{row}",
                 "event_type": "feedback",
                 "field": "feedback_text",
             }
@@ -1252,7 +1258,7 @@ class _Writer:
         self.fh: BinaryIO = self.raw
         if fmt.endswith(".gz"):
             self.fh = gzip.GzipFile(
-                filename="", mode="wb", fileobj=self.raw, mtime=0, compresslevel=3
+                filename="", mode="wb", fileobj=self.raw, mtime=0, compresslevel=1
             )  # type: ignore[assignment]
         self.lines = 0
 
@@ -1266,16 +1272,20 @@ def _write_json(
     con: duckdb.DuckDBPyConnection, plan: Plan, types: list[str], counts: dict[int, int]
 ) -> None:
     reasons = load_contract().reason_codes
-    unions = []
+    ctes, unions = [], []
     for et in types:
-        src = f"(select * from e_{et} where _json)"
-        line = _line_sql(et)
-        unions.append(f"select _file, _ord, {line} as line from {src}")
-        unions.append(f"select _dupfile, _dupord, {line} from {src} where _dup")
-        if et in BAD_OVERRIDES:
+        # each view expands once: a small plan also for small days
+        ctes.append(
+            f"l_{et} as materialized (select _file, _ord, _dup, _dupfile, _dupord, _bad, "
+            f"_badord, {_line_sql(et)} as line from e_{et} where _json)"
+        )
+        unions.append(f"select _file, _ord, line from l_{et}")
+        unions.append(f"select _dupfile, _dupord, line from l_{et} where _dup")
+        if et in BAD_EDITS:
             bad = " ".join(f"when {ki} then {_bad_line_sql(et, r)}" for ki, r in enumerate(reasons))
-            unions.append(f"select _file, _badord, case _bad {bad} end from {src} where _bad >= 0")
+            unions.append(f"select _file, _badord, case _bad {bad} end from l_{et} where _bad >= 0")
     sql = (
+        f"with {', '.join(ctes)} "
         "select _file::bigint as f, line || chr(10) as line from ("
         + " union all ".join(unions)
         + ") order by _file, _ord, line"
@@ -1389,6 +1399,7 @@ def simulate(
     started = time.perf_counter()
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
     truth: dict[str, Any] = {}
     line_counts: dict[str, int] = {}
     per_file: dict[str, dict[str, int]] = {}
@@ -1427,7 +1438,7 @@ def simulate(
                 else:
                     arrays[c] = pa.array(v)
             con.register(source, pa.table(arrays))
-            _materialize(con, et, source)
+            _create_view(con, et, source, d)
             totals[et] += len(t["_ts"])
             for f, n in zip(*np.unique(t["_file"], return_counts=True), strict=True):
                 day_files.setdefault(int(f), {}).setdefault("accepted", 0)
@@ -1552,7 +1563,7 @@ def _write_truth(
         tbl = pa.table(
             {
                 "output_id": pa.array(
-                    [f"out-{a:03d}-{b:07d}" for a, b in zip(dcol, jcol, strict=True)]
+                    [f"out-{a:03d}-{b}" for a, b in zip(dcol, jcol, strict=True)]
                 ),
                 "label_name": pa.array(["correctness"] * len(tcol)),
                 "true_label": pa.array(np.array(LABEL_VALUES, dtype=object)[tcol], pa.string()),
