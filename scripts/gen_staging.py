@@ -11,7 +11,8 @@ staging column (kept, renamed, hashed, redacted, derived or excluded). It writes
 tests/test_contract_drift.py regenerates all three in memory and fails when a committed file
 differs, so hand edits to them are caught. Run after changing the contract:
 
-    .venv/bin/python scripts/gen_staging.py
+    .venv/bin/python scripts/gen_staging.py            # write
+    .venv/bin/python scripts/gen_staging.py --check    # exit 1 when a file drifted
 """
 
 from __future__ import annotations
@@ -598,7 +599,16 @@ def rendered(contract: Contract | None = None) -> dict[Path, str]:
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Write the generated files; with --check, only report drift (exit 1 when any)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--check" in argv:
+        stale = [
+            p for p, text in rendered().items() if not p.exists() or p.read_text("utf-8") != text
+        ]
+        for path in stale:
+            print(f"drifted from the contract: {path.relative_to(PROJECT_DIR)}")
+        return 1 if stale else 0
     for path, text in rendered().items():
         path.parent.mkdir(parents=True, exist_ok=True)
         old = path.read_text(encoding="utf-8") if path.exists() else None

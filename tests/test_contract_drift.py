@@ -244,3 +244,13 @@ def test_spec_enum_values_match_contract(spec_text: str) -> None:
                 assert values == set(contract.enums[field.enum]), name
                 checked += 1
     assert checked >= 4  # event_type, consent_scope, actor_role, version_kind
+
+
+def test_feedback_kinds_cover_the_feedback_types() -> None:
+    kinds = contract.feedback_kinds
+    assert set(kinds) == set(contract.enums["feedback_type"])
+    assert set(kinds.values()) <= {"explicit", "implicit", "retrieval"}
+
+
+def test_generator_check_mode_agrees() -> None:
+    assert gen.main(["--check"]) == 0
