@@ -596,6 +596,8 @@ def main(args: argparse.Namespace) -> int:
         f"(train {rows['by_split']['train']}, eval {rows['by_split']['eval']}) "
         f"in {len(m['files'])} files"
     )
+    if rows["total"] == 0:
+        print("warning: no row matched the policy (window, workflows, tenants, consent, filters)")
     print(f"manifest {m['manifest_id']}")
     print(f"  {manifest_path}")
     return 0
