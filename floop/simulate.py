@@ -209,9 +209,14 @@ BAD_EDITS: dict[str, dict[str, str]] = {
 # Schema drift: fields the contract does not name, from a day on (see Plan.drift_day).
 DRIFT_FIELDS = {"interaction": "client_platform", "feedback": "app_version"}
 
+# Main files of a landing day: two halves (am, pm) at scale, one file (day) when small.
 FORMATS_MAIN = [("jsonl", "ndjson.gz"), ("jsonl.gz", "parquet"), ("ndjson", "jsonl")]
+FORMATS_DAY = ["jsonl", "ndjson.gz", "parquet", "jsonl.gz", "ndjson", "jsonl"]
 FORMATS_LATE = ["jsonl", "ndjson.gz", "ndjson", "jsonl.gz"]
-PARTS = ["am", "pm", "late"]
+PARTS = ["am", "pm", "late", "day"]
+LATE, DAY = 2, 3
+CHUNK_EVENTS = 400_000  # days are generated one by one, written in chunks of about this many
+EVENTS_PER_TASK = 4.6
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,9 +233,10 @@ class FileSpec:
     def rel(self, start: date, event_type: str | None = None) -> str:
         ld = (start + timedelta(days=self.landing_day)).isoformat()
         od = (start + timedelta(days=self.origin_day)).isoformat()
+        stem = f"late-from-{od}" if self.part == "late" else f"{ld}-{self.part}"
         if self.fmt == "parquet":
-            return f"{ld}/{od}-{self.part}-{event_type}.parquet"
-        return f"{ld}/{od}-{self.part}.{self.fmt}"
+            return f"{ld}/{stem}-{event_type}.parquet"
+        return f"{ld}/{stem}.{self.fmt}"
 
 
 @dataclass
@@ -282,15 +288,29 @@ class Plan:
     def day_iso(self, d: int) -> str:
         return (self.start + timedelta(days=d)).isoformat()
 
+    @property
+    def split_days(self) -> bool:
+        """Two main files a day (am, pm) only when days are big enough to be worth it."""
+        return self.tasks_per_day * EVENTS_PER_TASK > 20_000
+
+    @property
+    def days_per_chunk(self) -> int:
+        per_day = max(1.0, self.tasks_per_day * EVENTS_PER_TASK)
+        return max(1, min(self.days, int(CHUNK_EVENTS // per_day)))
+
     def file_id(self, landing_day: int, origin_day: int, part: int) -> int:
-        key = (landing_day, origin_day, part)
+        """Main files are keyed by landing day; late files by landing day and the first
+        origin day of the chunk that wrote them."""
+        key = (landing_day, origin_day if part == LATE else -1, part)
         if key not in self.file_index:
-            if part < 2:
-                fmt = FORMATS_MAIN[origin_day % 3][part]
-            else:
+            if part == LATE:
                 fmt = FORMATS_LATE[(landing_day + origin_day) % 4]
+            elif part == DAY:
+                fmt = FORMATS_DAY[landing_day % 6]
+            else:
+                fmt = FORMATS_MAIN[landing_day % 3][part]
             self.file_index[key] = len(self.files)
-            self.files.append(FileSpec(landing_day, origin_day, PARTS[part], fmt))
+            self.files.append(FileSpec(landing_day, key[1], PARTS[part], fmt))
         return self.file_index[key]
 
     def is_json(self) -> np.ndarray:
@@ -898,11 +918,12 @@ def _ts_sql() -> str:
     return f"case _ten {' '.join(whens)} else strftime(epoch_ms(_ts), '%Y-%m-%dT%H:%M:%S.%gZ') end"
 
 
-def _view_exprs(event_type: str, d: int) -> dict[str, str]:
-    """SQL per contract field over the day's numpy columns (NULL = field absent). Ids carry
-    the origin day as a literal tag: every event of a day refers to that day's entities."""
-    day = f"{d:03d}"
-    return {k: v.replace("{day}", day) for k, v in _view_exprs_raw(event_type, day).items()}
+def _view_exprs(event_type: str, days: int) -> dict[str, str]:
+    """SQL per contract field over the numpy columns (NULL = field absent). Ids carry the
+    origin day as a tag (from a constant list: cheaper than printf), then a counter."""
+    tags = _lst([f"{d:03d}" for d in range(days)])
+    day = f"' || ({tags})[_d + 1] || '"
+    return {k: v.replace("{day}", day) for k, v in _view_exprs_raw(event_type, "{day}").items()}
 
 
 def _view_exprs_raw(event_type: str, day: str) -> dict[str, str]:
@@ -1033,11 +1054,11 @@ def _view_exprs_raw(event_type: str, day: str) -> dict[str, str]:
 META = ["_file", "_ord", "_json", "_dup", "_dupfile", "_dupord", "_bad", "_badord", "_ts"]
 
 
-def _create_view(con: duckdb.DuckDBPyConnection, event_type: str, source: str, d: int) -> None:
+def _create_view(con: duckdb.DuckDBPyConnection, event_type: str, source: str, days: int) -> None:
     """The day's events of one type with contract fields typed (timestamps stay RFC 3339
     text, as emitters send them). A view: each writer computes only the rows it needs."""
     contract = load_contract()
-    exprs = _view_exprs(event_type, d)
+    exprs = _view_exprs(event_type, days)
     cols = []
     for spec in contract.fields(event_type):
         sql_type = "VARCHAR" if spec.type == "timestamp" else spec.duckdb_type
@@ -1073,25 +1094,24 @@ def _bad_line_sql(event_type: str, reason: str, line: str = "line") -> str:
 
 
 def _place(
-    plan: Plan,
-    rng: np.random.Generator,
-    ts: np.ndarray,
-    d: int,
+    plan: Plan, rng: np.random.Generator, ts: np.ndarray, origin: np.ndarray, chunk: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """File id and sort key (order within the file) of each event of origin day d."""
+    """File id and sort key (order within the file) of each event; `origin` is the day the
+    event was generated for, `chunk` the first day of the chunk being written."""
     n = len(ts)
     late = rng.random(n) < 0.03  # a collector that was offline: hours to days
     delay = np.where(late, _lognormal(rng, 6 * HOUR_MS, 1.0, n), rng.uniform(0, 300_000, n))
     land = ts + delay.astype(np.int64)
-    ld = np.clip((land - plan.start_ms) // DAY_MS, d, plan.days - 1)
+    ld = np.clip((land - plan.start_ms) // DAY_MS, origin, plan.days - 1)
     hour = ((land - plan.start_ms) % DAY_MS) // HOUR_MS
-    part = np.where(ld == d, np.where(hour < 12, 0, 1), 2)
-    key = ld * 3 + part
+    main = np.where(hour < 12, 0, 1) if plan.split_days else np.full(n, DAY)
+    part = np.where(ld == origin, main, LATE)
+    key = ld * 4 + part
     ukeys, inv = np.unique(key, return_inverse=True)
-    ids = np.array([plan.file_id(int(x // 3), d, int(x % 3)) for x in ukeys], np.int64)
+    ids = np.array([plan.file_id(int(x // 4), chunk, int(x % 4)) for x in ukeys], np.int64)
     fid = ids[inv] if n else np.zeros(0, np.int64)
     # late files are fully shuffled; others roughly in arrival order
-    order = np.where(part == 2, rng.random(n) * 1e15, land + rng.normal(0, 90_000, n))
+    order = np.where(part == LATE, rng.random(n) * 1e15, land + rng.normal(0, 90_000, n))
     return fid, order.astype(np.float64)
 
 
@@ -1137,12 +1157,14 @@ def _pii_string(kind: str, rng: np.random.Generator, k: int) -> str:
 
 def _extras(
     plan: Plan,
-    d: int,
+    chunk: int,
+    n_days: int,
     tables: dict[str, dict[str, np.ndarray]],
     rng: np.random.Generator,
     truth: dict[str, Any],
 ) -> None:
-    """Drift fields, personal data, duplicates and bad-line templates of one origin day."""
+    """Drift fields, personal data, duplicates and bad-line templates of one chunk of days
+    (`n_days` days from day `chunk`)."""
     is_json = plan.is_json()
     types = list(tables)
     for et, t in tables.items():
@@ -1157,9 +1179,9 @@ def _extras(
         field_ = DRIFT_FIELDS.get(et)
         if field_:
             vals = np.full(n, None, dtype=object)
-            if d >= plan.drift_day and n:
+            if n:
                 share = 0.35 if et == "interaction" else 0.5
-                who = t["_json"] & (rng.random(n) < share)
+                who = t["_json"] & (rng.random(n) < share) & (t["_d"] >= plan.drift_day)
                 if et == "feedback":
                     who &= t["_ten"] == 1  # one tenant's new app build sends it
                 choices = np.array(
@@ -1175,8 +1197,9 @@ def _extras(
     fb = tables["feedback"]
     texts = np.full(len(fb["_ts"]), None, dtype=object)
     comments = np.flatnonzero(fb["ft"] == list(FEEDBACK_P).index("comment"))
-    prng = np.random.default_rng([plan.seed, d, 7])
-    chosen = np.sort(prng.choice(comments, min(PII_PER_DAY, len(comments)), replace=False))
+    prng = np.random.default_rng([plan.seed, chunk, 7])
+    n_pii = min(PII_PER_DAY * n_days, len(comments))
+    chosen = np.sort(prng.choice(comments, n_pii, replace=False))
     pii = truth.setdefault("pii", [])
     for row in chosen:  # a handful per day, not per event
         kind = PII_KINDS[len(pii) % len(PII_KINDS)]
@@ -1186,7 +1209,7 @@ def _extras(
             {
                 "kind": kind,
                 "value": value,
-                "event_id": f"ev-f-{d:03d}-{row}",
+                "event_id": f"ev-f-{fb['_d'][row]:03d}-{fb['_j'][row]}",
                 "event_type": "feedback",
                 "field": "feedback_text",
             }
@@ -1219,14 +1242,14 @@ def _extras(
         new_ld = np.minimum(plan.days - 1, landing + 1 + rng.integers(0, 3, len(rows)))
         for ld in np.unique(new_ld[move]):  # a few later files, not a loop per event
             sel_ld = move & (new_ld == ld)
-            t["_dupfile"][rows[sel_ld]] = plan.file_id(int(ld), d, 2)
+            t["_dupfile"][rows[sel_ld]] = plan.file_id(int(ld), chunk, LATE)
             t["_dupord"][rows[sel_ld]] = rng.random(int(sel_ld.sum())) * 1e15
         dt = truth.setdefault("duplicates_by_type", {})
         dt[et] = dt.get(et, 0) + int(len(rows))
     # bad lines: one template event (interaction or feedback) per bad line, one reason each
     reasons = load_contract().reason_codes
     n_bad = int(round(plan.bad_rate * valid)) if plan.bad_rate > 0 else 0
-    if plan.bad_rate > 0 and d == plan.days - 1:
+    if plan.bad_rate > 0 and chunk + n_days >= plan.days:
         # make sure every reason code appears at least once in the whole run
         n_bad = max(n_bad, len(reasons) - plan.bad_counter)
     for i, et in enumerate(("interaction", "feedback")):
@@ -1406,10 +1429,18 @@ def simulate(
     totals: dict[str, int] = {t: 0 for t in contract.event_types}
     versions = _versions(plan)
     v_day = np.clip((np.array([v["_ts"] for v in versions]) - plan.start_ms) // DAY_MS, 0, days - 1)
-    for d in range(days):
-        tables = _gen_day(plan, d)
-        vs = [v for v, vd in zip(versions, v_day, strict=True) if vd == d]
+    step = plan.days_per_chunk
+    for chunk in range(0, days, step):
+        chunk_days = list(range(chunk, min(days, chunk + step)))
+        per_day = [_gen_day(plan, d) for d in chunk_days]
+        tables = {
+            et: {c: np.concatenate([day[et][c] for day in per_day]) for c in per_day[0][et]}
+            for et in per_day[0]
+        }
+        del per_day
+        vs = [v for v, vd in zip(versions, v_day, strict=True) if vd in chunk_days]
         tables["version"] = {
+            "_d": np.array([vd for vd in v_day if vd in chunk_days], np.int32),
             "_j": np.array([v["_j"] for v in vs], np.int64),
             "_ts": np.array([v["_ts"] for v in vs], np.int64),
             **{
@@ -1423,10 +1454,10 @@ def simulate(
                 )
             },
         }
-        rng = np.random.default_rng([seed, d, 3])
+        rng = np.random.default_rng([seed, chunk, 3])
         for t in tables.values():
-            t["_file"], t["_ord"] = _place(plan, rng, t["_ts"], d)
-        _extras(plan, d, tables, rng, truth)
+            t["_file"], t["_ord"] = _place(plan, rng, t["_ts"], t["_d"], chunk)
+        _extras(plan, chunk, len(chunk_days), tables, rng, truth)
         day_files: dict[int, dict[str, int]] = {}
         for et in contract.event_types:
             t = tables[et]
@@ -1438,7 +1469,7 @@ def simulate(
                 else:
                     arrays[c] = pa.array(v)
             con.register(source, pa.table(arrays))
-            _create_view(con, et, source, d)
+            _create_view(con, et, source, days)
             totals[et] += len(t["_ts"])
             for f, n in zip(*np.unique(t["_file"], return_counts=True), strict=True):
                 day_files.setdefault(int(f), {}).setdefault("accepted", 0)
@@ -1469,7 +1500,8 @@ def simulate(
         if progress:
             n_ev = sum(len(t["_ts"]) for t in tables.values())
             print(
-                f"simulate: day {d + 1}/{days} {plan.day_iso(d)}: {n_ev:,} events, "
+                f"simulate: days {chunk + 1}-{chunk_days[-1] + 1}/{days} "
+                f"(to {plan.day_iso(chunk_days[-1])}): {n_ev:,} events, "
                 f"{len(plan.files)} files so far [{time.perf_counter() - started:.1f}s]",
                 file=sys.stderr,
             )
