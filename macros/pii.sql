@@ -7,10 +7,11 @@
       FLOOP_HASH_KEY) the hash is a stable pseudonym inside this warehouse only. Without the
       env var a public demo key is used and dbt warns once per run.
 
-    redact_pii(col): free text with personal data replaced by [EMAIL], [IPV6], [IPV4], [CARD]
-      (Luhn-valid 13-19 digits, spaces/dashes allowed) and [PHONE]. DuckDB regexes are RE2 (no
+    redact_pii(col): free text with personal data replaced by [EMAIL], [IPV6], [IPV4], [IBAN]
+      (mod-97 valid), [CARD] (Luhn-valid 13-19 digits, spaces/dashes allowed) and [PHONE]. DuckDB regexes are RE2 (no
       look-around), so the left edge of a match is a captured non-word character put back with
-      \1. Order matters: emails first (they may contain digits), IPs before cards and phones.
+      \1. Order matters: emails first (they may contain digits), IPs, IBANs and cards before
+      phone numbers.
 -#}
 
 {% macro floop_hash_key() -%}
@@ -76,13 +77,59 @@ list_sum(list_transform(
 {%- endmacro %}
 
 
+{#- TEXT with every match of PATTERN for which CHECK (an expression over lambda parameter
+    C) holds replaced by TOKEN. -#}
+{% macro _pii_replace_checked(text, pattern, check, c, token) -%}
+list_reduce(
+    list_concat(
+        [{{ text }}],
+        list_filter(regexp_extract_all({{ text }}, '{{ pattern }}', 0), lambda {{ c }}: {{ check }})
+    ),
+    lambda pii_acc, {{ c }}: replace(pii_acc, {{ c }}, '{{ token }}')
+)
+{%- endmacro %}
+
+
+{#- IBAN candidates: country, 2 check digits, then 11-30 letters/digits, in groups of 4 with
+    single spaces or contiguous. -#}
+{% macro _pii_iban_pattern() -%}
+\b[A-Z]{2}[0-9]{2}( ?[A-Z0-9]{4}){2,7}( ?[A-Z0-9]{1,4})?\b
+{%- endmacro %}
+
+
+{#- IBAN check (ISO 13616): first four characters moved to the end, letters as 10..35, the
+    number mod 97 is 1 (computed digit by digit, the number is too long for any integer). -#}
+{% macro _pii_iban_valid(c) -%}
+list_reduce(
+    list_concat(
+        [0],
+        list_transform(
+            string_split(
+                substr(replace({{ c }}, ' ', ''), 5) || substr(replace({{ c }}, ' ', ''), 1, 4), ''
+            ),
+            lambda pii_ch: case
+                when pii_ch between '0' and '9' then cast(pii_ch as integer)
+                else ascii(pii_ch) - 55
+            end
+        )
+    ),
+    lambda pii_m, pii_v: (pii_m * (case when pii_v >= 10 then 100 else 10 end) + pii_v) % 97
+) = 1
+{%- endmacro %}
+
+
 {% macro redact_pii(column) -%}
 {%- set hex = '[0-9A-Fa-f]{1,4}' -%}
-{%- set ipv6 = hex ~ '(:' ~ hex ~ '){7}'
+{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
+{%- set dotted = '(' ~ octet ~ '\\.){3}' ~ octet -%}
+{%- set ipv4 = '\\b' ~ dotted ~ '\\b' -%}
+{#- IPv6: with an embedded IPv4 tail (::ffff:192.0.2.1) first, so the tail goes too; then the
+    full form, then compressed forms (which need '::', so times like 09:14:03 never match). -#}
+{%- set ipv6 = '(' ~ hex ~ '(:' ~ hex ~ '){0,5})?::(' ~ hex ~ ':){0,5}' ~ dotted
+    ~ '|(' ~ hex ~ ':){6}' ~ dotted
+    ~ '|' ~ hex ~ '(:' ~ hex ~ '){7}'
     ~ '|(' ~ hex ~ ':){1,7}:(' ~ hex ~ '(:' ~ hex ~ '){0,6})?'
     ~ '|::' ~ hex ~ '(:' ~ hex ~ '){0,6}' -%}
-{%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
-{%- set ipv4 = '\\b(' ~ octet ~ '\\.){3}' ~ octet ~ '\\b' -%}
 {#- Phone numbers: international (+CC or 00CC, then 2-6 digit groups, parentheses allowed),
     national with a trunk 0 and a separator (030/1234567, (030) 1234567, 0170 1234567) and
     North American (415) 555-0134 / 415-555-0134. Dates (2026-10-01), times (09:14:03) and
@@ -92,24 +139,21 @@ list_sum(list_transform(
     ~ '|\\b0[1-9][0-9]{1,4}[ /\\-][0-9]{3,}([ \\-][0-9]{2,})*\\b'
     ~ '|\\([0-9]{3}\\)[ ]?[0-9]{3}[ .\\-][0-9]{4}\\b'
     ~ '|\\b[0-9]{3}[.\\-][0-9]{3}[.\\-][0-9]{4}\\b' -%}
+{#- Stages, each a lambda over the previous stage's text (so it is computed once):
+    emails and IP addresses by regex; IBANs and cards as candidates kept only when their
+    checksum holds (mod 97, Luhn); phone numbers last. -#}
 list_transform(
     [regexp_replace(regexp_replace(regexp_replace(
         {{ column }},
         '[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.\p{L}{2,}', '[EMAIL]', 'g'),
         '(^|[^0-9A-Za-z_:.])({{ ipv6 }})', '\1[IPV6]', 'g'),
         '{{ ipv4 }}', '[IPV4]', 'g')],
-    lambda pii_text: regexp_replace(
-        list_reduce(
-            list_concat(
-                [pii_text],
-                list_filter(
-                    regexp_extract_all(pii_text, '{{ _pii_card_pattern() }}', 0),
-                    lambda pii_c: {{ _pii_luhn('pii_c') }}
-                )
-            ),
-            lambda pii_acc, pii_c: replace(pii_acc, pii_c, '[CARD]')
-        ),
-        '(^|[^0-9A-Za-z_.\-/])({{ phone }})', '\1[PHONE]', 'g'
-    )
+    lambda pii_t1: list_transform(
+        [{{ _pii_replace_checked('pii_t1', _pii_iban_pattern(), _pii_iban_valid('pii_c1'), 'pii_c1', '[IBAN]') }}],
+        lambda pii_t2: regexp_replace(
+            {{ _pii_replace_checked('pii_t2', _pii_card_pattern(), _pii_luhn('pii_c2'), 'pii_c2', '[CARD]') }},
+            '(^|[^0-9A-Za-z_.\-/])({{ phone }})', '\1[PHONE]', 'g'
+        )
+    )[1]
 )[1]
 {%- endmacro %}

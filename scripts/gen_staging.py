@@ -145,8 +145,9 @@ STAGING_COLUMNS: dict[str, list[Col]] = {
             "feedback_text",
             "redacted",
             "VARCHAR",
-            "feedback_text with emails, phone numbers, Luhn-valid card numbers, IPv4 and IPv6 "
-            "addresses replaced by [EMAIL], [PHONE], [CARD], [IPV4], [IPV6].",
+            "feedback_text with emails, phone numbers, Luhn-valid card numbers, valid IBANs, "
+            "IPv4 and IPv6 addresses replaced by [EMAIL], [PHONE], [CARD], [IBAN], [IPV4], "
+            "[IPV6] (macro redact_pii).",
         ),
         *_kept("document_id", "actor_role"),
         Col(
