@@ -174,7 +174,7 @@ def page(app_url: str, analyst_copy: Path) -> Iterator[Any]:
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 2400},
+            viewport={"width": 1400, "height": 3600},
         )
         try:
             p = ctx.pages[0] if ctx.pages else ctx.new_page()
@@ -340,6 +340,25 @@ def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str 
         for r in table_rows(page, 0)
     }
     assert expected and shown == expected
+    # drill-down: the newest interactions of the first version, straight from fct_interactions
+    first = min(
+        (version_label(pv, mid, mv, kv), (pv, mid, mv, kv))
+        for pv, mid, mv, kv in mart(
+            analyst_copy,
+            f"select distinct prompt_version, model_id, model_version, knowledge_version "
+            f"from {table} where {where}",
+            params,
+        )
+    )[1]
+    n = mart(
+        analyst_copy,
+        "select count(*) from marts.fct_interactions where task_type = ? "
+        "and prompt_version = ? and model_id = ? and model_version = ? "
+        "and coalesce(knowledge_version, '(none)') = ?" + (" and tenant_id = ?" if tenant else ""),
+        [workflow, *first, *([tenant] if tenant else [])],
+    )[0][0]
+    assert page.get_by_text(f"{min(n, 200)} newest interactions").count() == 1
+    assert page.locator('[data-testid="stDataFrame"]').count() >= 1
 
 
 @needs_chromium

@@ -407,6 +407,101 @@ def page_versions() -> None:
     _long_lines(df, week, tokens, "tokens", "Tokens", "tokens", percent=False)
     evals = [x for x in c if x.endswith("pass_rate")]
     _long_lines(df, week, evals, "rate", "Evaluation and golden-task pass rates", "evals")
+    _version_registry(df)
+    _drill_down(workflow, tenant, df)
+
+
+DRILL_COLUMNS = [
+    "interacted_at",
+    "output_id",
+    "tenant_id",
+    "task_id",
+    "is_shadow",
+    "thumbs_up_count",
+    "thumbs_down_count",
+    "is_retried",
+    "is_abandoned",
+    "is_escalated",
+    "edit_distance_mean",
+    "eval_passed_count",
+    "eval_verdict_count",
+    "carries_outcome",
+    "primary_outcome_value",
+    "server_latency_ms",
+    "output_tokens",
+    "comments_redacted",
+]
+
+
+def _version_registry(df: pd.DataFrame) -> None:
+    """The registry rows (dim_versions) of the versions on this page."""
+    if not cols(T_VERSIONS):
+        return
+    ids = sorted(
+        {
+            str(v)
+            for k in ("prompt_version", "model_version", "knowledge_version")
+            if k in df
+            for v in df[k].dropna().unique()
+        }
+    )
+    if not ids:
+        return
+    c = cols(T_VERSIONS)
+    shown = [
+        x
+        for x in (
+            "version_kind",
+            "version_id",
+            "model_id",
+            "parent_version_id",
+            "description",
+            "dataset_manifest_id",
+            "first_registered_at",
+            "first_seen_at",
+            "last_seen_at",
+            "interactions",
+            "shadow_interactions",
+        )
+        if x in c
+    ]
+    marks = ", ".join("?" * len(ids))
+    reg = q(
+        f"select {', '.join(map(ident, shown))} from {T_VERSIONS} "
+        f"where version_id in ({marks}) order by version_kind, version_id",
+        tuple(ids),
+    )
+    st.subheader("Version registry")
+    st.dataframe(reg, hide_index=True, width="stretch")
+
+
+def _drill_down(workflow: str, tenant: str, df: pd.DataFrame) -> None:
+    """The newest interactions of one version: rows of fct_interactions, as they are."""
+    if not cols(T_INTERACTIONS):
+        return
+    st.subheader("Drill down: newest interactions of a version")
+    versions = sorted(df["version"].unique())
+    chosen = st.selectbox("Version", versions, key="drill_version")
+    row = df[df["version"] == chosen].iloc[0]
+    c = cols(T_INTERACTIONS)
+    shown = [x for x in DRILL_COLUMNS if x in c]
+    where = ["task_type = ?", "prompt_version = ?", "model_id = ?", "model_version = ?"]
+    params: list[object] = [workflow, row["prompt_version"], row["model_id"], row["model_version"]]
+    if row["knowledge_version"] == "(none)":
+        where.append("knowledge_version is null")
+    else:
+        where.append("knowledge_version = ?")
+        params.append(row["knowledge_version"])
+    if tenant != ALL_TENANTS:
+        where.append("tenant_id = ?")
+        params.append(tenant)
+    rows = q(
+        f"select {', '.join(map(ident, shown))} from {T_INTERACTIONS} "
+        f"where {' and '.join(where)} order by interacted_at desc limit 200",
+        tuple(params),
+    )
+    st.caption(f"{len(rows)} newest interactions (at most 200), shadow responses included.")
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _long_lines(
