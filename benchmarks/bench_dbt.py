@@ -1,0 +1,226 @@
+"""Benchmark the dbt build against one hand-written DuckDB SQL computing the same wide table.
+
+    .venv/bin/python benchmarks/bench_dbt.py --tasks-per-day 20000 --days 28
+
+On simulated traffic (`floop simulate`, ~1.3 interactions per task) it measures
+  (a) full dbt run (every model, --full-refresh) and, unless --no-tests, the dbt tests,
+  (b) one incremental day: one more simulated day is ingested, then `dbt run`,
+  (c) HAND_WRITTEN_WIDE_SQL: raw -> the wide table in one statement (the limit),
+and prints the timings and the ratios (a)/(c) and (b)/(a). Simulation and ingest are timed
+separately; they are not part of the comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from floop.config import parse_now  # noqa: E402
+from floop.dbt import run_dbt  # noqa: E402
+from floop.ingest import ingest  # noqa: E402
+from floop.simulate import simulate  # noqa: E402
+
+# The same definitions as the dbt models (dedupe, attribution, latest outcome, aggregates,
+# trust weights from the seed), written as one statement over the raw tables. Used as the
+# speed limit, and by tests/test_marts.py as an independent implementation to compare with.
+HAND_WRITTEN_WIDE_SQL = """
+with interactions as (
+    select * from (
+        select * from raw.interaction_events
+        qualify row_number() over (
+            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
+    )
+    qualify row_number() over (partition by output_id order by "timestamp", event_id) = 1
+),
+feedback as (
+    select f.output_id, f.feedback_type, f.feedback_value, f.actor_role, f."timestamp",
+        coalesce(w.trust_weight, 0.0) as w
+    from raw.feedback_events f
+    left join reference.actor_role_weights w on f.actor_role = w.actor_role
+    qualify row_number() over (
+        partition by f.event_id order by f._ingested_at, f._source_file, f._line_number) = 1
+),
+fb as (
+    select output_id,
+        count(*) filter (where feedback_type = 'thumbs' and feedback_value > 0) as up,
+        count(*) filter (where feedback_type = 'thumbs' and feedback_value < 0) as down,
+        coalesce(sum(w) filter (where feedback_type = 'thumbs' and feedback_value > 0), 0) as wup,
+        coalesce(sum(w) filter (where feedback_type = 'thumbs' and feedback_value < 0), 0) as wdown,
+        avg(feedback_value) filter (where feedback_type = 'rating') as rating_mean,
+        count(*) filter (where feedback_type = 'edit') as edits,
+        avg(feedback_value) filter (where feedback_type = 'edit') as edit_mean,
+        bool_or(feedback_type = 'retry') as retried,
+        bool_or(feedback_type = 'abandon') as abandoned,
+        bool_or(feedback_type = 'escalation') as escalated,
+        min(feedback_value) filter (where feedback_type = 'first_action') as first_action_ms,
+        count(*) filter (where feedback_type = 'doc_click') as doc_clicks,
+        min("timestamp") as first_feedback_at
+    from feedback group by output_id
+),
+ev as (
+    select output_id, count(*) as evals, count(*) filter (where eval_passed) as passed
+    from (
+        select * from raw.evaluation_events
+        qualify row_number() over (
+            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
+    ) group by output_id
+),
+lb as (
+    select output_id, count(*) as labels from (
+        select * from raw.label_events
+        qualify row_number() over (
+            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
+    ) group by output_id
+),
+outcomes as (
+    select o.task_id, o.outcome_metric_value, o."timestamp",
+        o.outcome_metric_name = wf.primary_outcome_metric as is_primary
+    from (
+        select * from raw.outcome_events
+        qualify row_number() over (
+            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
+    ) o
+    left join reference.workflows wf on o.task_type = wf.task_type
+    qualify row_number() over (
+        partition by o.task_id, o.outcome_metric_name
+        order by o."timestamp" desc, o._ingested_at desc, o.event_id desc) = 1
+),
+task_outcome as (
+    select task_id, max(outcome_metric_value) as primary_value
+    from outcomes where is_primary group by task_id
+),
+ranked as (
+    select *,
+        case when not coalesce(is_shadow, false) then row_number() over (
+            partition by task_id, coalesce(is_shadow, false)
+            order by "timestamp" desc, output_id desc) end as rk
+    from interactions
+)
+select
+    r.output_id,
+    r.task_id,
+    cast(date_trunc('week', r."timestamp") as date) as interaction_week,
+    coalesce(r.is_shadow, false) as is_shadow,
+    coalesce(r.rk = 1, false) as carries_outcome,
+    coalesce(r.rk > 1, false) as is_superseded,
+    case when not coalesce(r.is_shadow, false) then t.primary_value end as primary_outcome_value,
+    coalesce(fb.up, 0) as thumbs_up_count,
+    coalesce(fb.down, 0) as thumbs_down_count,
+    coalesce(fb.wup, 0.0) as weighted_thumbs_up,
+    coalesce(fb.wdown, 0.0) as weighted_thumbs_down,
+    fb.rating_mean,
+    coalesce(fb.edits, 0) as edit_count,
+    fb.edit_mean as edit_distance_mean,
+    coalesce(fb.retried, false) as is_retried,
+    coalesce(fb.abandoned, false) as is_abandoned,
+    coalesce(fb.escalated, false) as is_escalated,
+    fb.first_action_ms as time_to_first_action_ms,
+    coalesce(fb.doc_clicks, 0) as doc_click_count,
+    coalesce(fb.first_feedback_at < r."timestamp", false) as has_feedback_before_interaction,
+    coalesce(ev.evals, 0) as eval_count,
+    coalesce(ev.passed, 0) as eval_passed_count,
+    coalesce(lb.labels, 0) as label_count
+from ranked r
+left join fb on r.output_id = fb.output_id
+left join ev on r.output_id = ev.output_id
+left join lb on r.output_id = lb.output_id
+left join task_outcome t on r.task_id = t.task_id
+"""
+
+# The columns HAND_WRITTEN_WIDE_SQL shares with marts.fct_interactions.
+COMPARED_COLUMNS = [
+    "output_id", "task_id", "interaction_week", "is_shadow", "carries_outcome",
+    "is_superseded", "primary_outcome_value", "thumbs_up_count", "thumbs_down_count",
+    "weighted_thumbs_up", "weighted_thumbs_down", "rating_mean", "edit_count",
+    "edit_distance_mean", "is_retried", "is_abandoned", "is_escalated",
+    "time_to_first_action_ms", "doc_click_count", "has_feedback_before_interaction",
+    "eval_count", "eval_passed_count", "label_count",
+]  # fmt: skip
+
+
+def timed(label: str, fn, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    fn(*args, **kwargs)
+    seconds = time.perf_counter() - t0
+    print(f"{label:<44} {seconds:8.1f} s", flush=True)
+    return seconds
+
+
+def hand_written(warehouse: Path) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("create schema if not exists bench")
+        con.execute(f"create or replace table bench.wide as {HAND_WRITTEN_WIDE_SQL}")
+    finally:
+        con.close()
+
+
+def count(warehouse: Path, sql: str) -> int:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return int(con.execute(sql).fetchone()[0])  # type: ignore[index]
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--tasks-per-day", type=int, default=20000, help="the scale knob")
+    p.add_argument("--days", type=int, default=28)
+    p.add_argument("--start", default="2026-09-01")
+    p.add_argument("--workdir", type=Path, default=None, help="keep files here (default: temp)")
+    p.add_argument("--no-tests", action="store_true", help="skip timing the dbt tests")
+    args = p.parse_args(argv)
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="floop-bench-dbt-"))
+    work.mkdir(parents=True, exist_ok=True)
+    landing, wh = work / "landing", work / "bench.duckdb"
+    start = date.fromisoformat(args.start)
+    last = start + timedelta(days=args.days - 1)
+    now = f"{last + timedelta(days=1)}T12:00:00Z"
+    dbt_vars = {"now": now}
+    try:
+        timed(
+            f"simulate {args.days} d x {args.tasks_per_day} tasks",
+            simulate, landing, args.days, args.tasks_per_day, 7, start, 0.002, 0.002,
+        )  # fmt: skip
+        timed("ingest", ingest, landing, wh, parse_now(now), quality=False)
+        n = count(wh, "select count(distinct output_id) from raw.interaction_events")
+        print(f"interactions: {n:,}")
+        run_dbt(["seed"], wh, vars=dbt_vars, capture=True)
+        full = timed(
+            "(a) dbt run --full-refresh (all models)",
+            run_dbt, ["run", "--full-refresh"], wh, vars=dbt_vars, capture=True,
+        )  # fmt: skip
+        if not args.no_tests:
+            timed("    dbt test (all tests)", run_dbt, ["test"], wh, vars=dbt_vars, capture=True)
+        hand = timed("(c) hand-written SQL, raw -> wide table", hand_written, wh)
+        # one more day of traffic, landed and ingested, then the incremental run
+        next_day = last + timedelta(days=1)
+        simulate(landing, 1, args.tasks_per_day, 8, next_day, 0.002, 0.002)
+        day_now = parse_now(f"{next_day + timedelta(days=1)}T12:00:00Z")
+        timed("    ingest of the extra day", ingest, landing, wh, day_now, quality=False)
+        inc = timed(
+            "(b) dbt run, incremental day (all models)",
+            run_dbt, ["run"], wh, vars={"now": day_now.isoformat()}, capture=True,
+        )  # fmt: skip
+        print(f"full dbt run / hand-written SQL: {full / hand:.2f}x (target <= 1.5x)")
+        print(f"incremental day / full dbt run:  {inc / full:.1%} (target < 10%)")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

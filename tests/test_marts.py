@@ -1,0 +1,168 @@
+"""The marts on simulated traffic (the session's built warehouse): the wide fact agrees with an
+independent hand-written SQL over raw, the marts reconcile with the wide fact and the ledger,
+and every mart column is documented."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import pytest
+
+from floop.dbt import run_dbt
+
+pytestmark = pytest.mark.slow
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MY_MARTS = [
+    "fct_interactions",
+    "fct_version_outcomes_weekly",
+    "fct_version_outcomes_daily",
+    "fct_version_outcomes_tenant_weekly",
+    "fct_version_changes_weekly",
+    "fct_experiment_arms",
+    "fct_data_health_daily",
+    "dim_workflows",
+    "dim_versions",
+]
+
+
+def bench_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "bench_dbt", PROJECT_DIR / "benchmarks" / "bench_dbt.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def warehouse_copy(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("marts") / "floop.duckdb"
+    shutil.copy(built_warehouse, copy)
+    return copy
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_wide_fact_equals_hand_written_sql(warehouse_copy: Path) -> None:
+    bench = bench_module()
+    bench.hand_written(warehouse_copy)
+    cols = ", ".join(
+        f"round({c}, 9) as {c}" if c.startswith(("weighted_", "rating_", "edit_distance")) else c
+        for c in bench.COMPARED_COLUMNS
+    )
+    dbt_rows = f"select {cols} from marts.fct_interactions"
+    hand_rows = f"select {cols} from bench.wide"
+    assert query(warehouse_copy, f"select count(*) from ({hand_rows})")[0][0] > 500
+    assert query(warehouse_copy, f"{dbt_rows} except all {hand_rows}") == []
+    assert query(warehouse_copy, f"{hand_rows} except all {dbt_rows}") == []
+
+
+def test_weekly_mart_reconciles_with_wide_fact(built_warehouse: Path) -> None:
+    mart = query(
+        built_warehouse,
+        "select sum(interactions), sum(tasks_attributed), sum(tasks_with_outcome), "
+        "sum(primary_outcome_rate_numerator), sum(thumbs_up_count), sum(retry_rate_numerator) "
+        "from marts.fct_version_outcomes_weekly",
+    )[0]
+    wide = query(
+        built_warehouse,
+        "select count(*), count(distinct task_id), "
+        "count(*) filter (where carries_outcome and primary_outcome_value is not null), "
+        "count(*) filter (where carries_outcome and primary_outcome_value > 0), "
+        "sum(thumbs_up_count), count(*) filter (where is_retried) "
+        "from marts.fct_interactions where not is_shadow",
+    )[0]
+    assert mart == wide
+    # every task is attributed exactly once, so the daily and tenant marts agree too
+    for table in ("fct_version_outcomes_daily", "fct_version_outcomes_tenant_weekly"):
+        assert query(
+            built_warehouse, f"select sum(interactions), sum(tasks_attributed) from marts.{table}"
+        )[0] == (wide[0], wide[1])
+
+
+def test_rates_are_recomputable_from_their_columns(built_warehouse: Path) -> None:
+    rows = query(
+        built_warehouse,
+        "select primary_outcome_rate_numerator, primary_outcome_rate_denominator, "
+        "primary_outcome_rate, primary_outcome_rate_ci_low, primary_outcome_rate_ci_high "
+        "from marts.fct_version_outcomes_weekly where primary_outcome_rate_denominator > 0",
+    )
+    assert rows
+    z = 1.96
+    for s, n, rate, low, high in rows:
+        p = s / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+        assert rate == pytest.approx(p)
+        assert low == pytest.approx(max(0.0, centre - half))
+        assert high == pytest.approx(min(1.0, centre + half))
+        assert low <= rate <= high
+
+
+def test_experiment_arms_against_control(built_warehouse: Path) -> None:
+    arms = query(
+        built_warehouse,
+        "select experiment_id, variant, control_variant, primary_outcome_rate, delta_vs_control "
+        "from marts.fct_experiment_arms",
+    )
+    assert arms, "the simulator runs experiments"
+    rates = {(e, v): r for e, v, _, r, _ in arms}
+    for experiment, _variant, control, rate, delta in arms:
+        if rate is not None and rates[(experiment, control)] is not None:
+            assert delta == pytest.approx(rate - rates[(experiment, control)])
+    rows = query(
+        built_warehouse,
+        "select experiment_id, variant, "
+        "count(*) filter (where carries_outcome and primary_outcome_value > 0), "
+        "count(*) filter (where carries_outcome and primary_outcome_value is not null) "
+        "from marts.fct_interactions where not is_shadow and experiment_id is not null "
+        "group by all",
+    )
+    for experiment, variant, successes, n in rows:
+        if n:
+            assert rates[(experiment, variant)] == pytest.approx(successes / n)
+
+
+def test_data_health_adds_up_to_the_ledger(built_warehouse: Path) -> None:
+    health = query(
+        built_warehouse,
+        "select sum(lines_landed), sum(lines_accepted), sum(lines_duplicate), "
+        "sum(lines_rejected) from marts.fct_data_health_daily",
+    )[0]
+    ledger = query(
+        built_warehouse,
+        "select sum(lines), sum(accepted), sum(duplicate), sum(rejected) from raw.ingest_ledger",
+    )[0]
+    assert health == ledger
+    reasons = query(
+        built_warehouse,
+        "select sum(v::bigint) from marts.fct_data_health_daily, "
+        "json_each(rejected_by_reason) as j(k, v)",
+    )[0][0]
+    assert reasons == ledger[3]
+
+
+def test_every_mart_column_is_documented(warehouse_copy: Path, tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    run_dbt(["docs", "generate"], warehouse_copy, target_path=target, capture=True)
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    for name in MY_MARTS:
+        node = manifest["nodes"][f"model.floop.{name}"]
+        assert node["config"]["contract"]["enforced"], name
+        built = catalog["nodes"][f"model.floop.{name}"]["columns"]
+        undocumented = [c for c in built if not node["columns"].get(c, {}).get("description")]
+        assert not undocumented, (name, undocumented)
