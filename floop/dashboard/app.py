@@ -20,7 +20,6 @@ from floop.dashboard import WAREHOUSE_ENV
 from floop.dashboard.data import Marts, fmt_count, fmt_rate, pick
 
 ALL_TENANTS = "All tenants"
-ALL_WORKFLOWS = "All workflows"
 
 # Table names in the analyst copy (docs/architecture.md).
 T_INTERACTIONS = "marts.fct_interactions"
