@@ -184,6 +184,15 @@ def test_reexport_gives_same_id_and_identical_bytes(
     )[0][0]
     assert n == 1
 
+    # A new dbt invocation rewrites target/manifest.json (new invocation id and times) but not
+    # the project's logic: same dataset, same id; only the run provenance differs.
+    run_dbt(["parse"], wh)
+    third = json.loads(
+        export.export_dataset("support_finetune", wh, AS_OF, tmp_path / "third").read_text()
+    )
+    assert third["manifest_id"] == a["manifest_id"]
+    assert third["run"]["dbt_manifest_sha256"] != a["run"]["dbt_manifest_sha256"]
+
 
 def test_verify_fails_on_a_changed_byte(
     exported: tuple[Path, dict[str, Path]], tmp_path: Path, capsys
