@@ -291,7 +291,7 @@ class Plan:
     @property
     def split_days(self) -> bool:
         """Two main files a day (am, pm) only when days are big enough to be worth it."""
-        return self.tasks_per_day * EVENTS_PER_TASK > 20_000
+        return self.tasks_per_day * EVENTS_PER_TASK > 10_000
 
     @property
     def days_per_chunk(self) -> int:
@@ -446,8 +446,8 @@ def _gen_day(plan: Plan, d: int) -> dict[str, dict[str, np.ndarray]]:
         "out_tok": out_tok.astype(np.int64),
         "srv": np.round(srv, 1),
         "cli": np.round(cli, 1),
-        "exp": exp[all_ti],
-        "var": var[all_ti],
+        "exp": np.where(shadow, -1, exp[all_ti]).astype(np.int8),  # shadows serve no arm
+        "var": np.where(shadow, -1, var[all_ti]).astype(np.int8),
         "shadow": sh_flag,
         "ihash": rng.integers(0, 2**62, n_i, dtype=np.int64),
         **docs,
@@ -705,14 +705,15 @@ def _gen_day(plan: Plan, d: int) -> dict[str, dict[str, np.ndarray]]:
         good[lab_rows], np.where(rng.random(m) < 0.85, 0, 1), np.where(rng.random(m) < 0.7, 2, 1)
     ).astype(np.int8)
     lab_ts = its[lab_rows] + rng.uniform(0.5, 4, m).astype(np.float64) * DAY_MS
-    taxo = np.where(lab_ts >= plan.day_ms(plan.taxonomy_day), 2, 1).astype(np.int8)
+    change = plan.day_ms(plan.taxonomy_day)
     l_parts = []
     picks = rng.random((len(LABELERS), m)) < 0.7
     picks[0] |= ~picks.any(axis=0)
     for li, (_, acc) in enumerate(LABELERS):
         sel = np.flatnonzero(picks[li])
         t = true3[sel]
-        tx = taxo[sel]
+        l_ts = lab_ts[sel] + rng.integers(0, HOUR_MS, len(sel))
+        tx = np.where(l_ts >= change, 2, 1).astype(np.int8)  # the taxonomy in use then
         # taxonomy 1 has no partially_correct: it counts as incorrect there
         t_tax = np.where((tx == 1) & (t == 1), 2, t).astype(np.int8)
         right = rng.random(len(sel)) < acc
@@ -727,7 +728,8 @@ def _gen_day(plan: Plan, d: int) -> dict[str, dict[str, np.ndarray]]:
                 "labeler": np.full(len(sel), li, np.int8),
                 "val": val,
                 "right": right,
-                "_ts": (lab_ts[sel] + rng.integers(0, HOUR_MS, len(sel))),
+                "_ts": l_ts,
+                "taxo": tx,
             }
         )
     lab = {key: np.concatenate([part[key] for part in l_parts]) for key in l_parts[0]}
@@ -742,7 +744,7 @@ def _gen_day(plan: Plan, d: int) -> dict[str, dict[str, np.ndarray]]:
         "_ten": ten[all_ti[lrows]],
         "ij": lrows.astype(np.int64),
         "labeler": lab["labeler"],
-        "taxo": taxo[lab["sel"]],
+        "taxo": lab["taxo"],
         "val": lab["val"],
     }
 

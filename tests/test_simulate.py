@@ -20,7 +20,7 @@ from floop.simulate import simulate
 START = "2026-10-30"
 
 
-def _run(root: Path, seed: int = 5, days: int = 5, tasks: int = 40, **kw: float) -> Path:
+def _run(root: Path, seed: int = 5, days: int = 7, tasks: int = 50, **kw: float) -> Path:
     return simulate(root / "landing", days, tasks, seed, START, truth_path=None, **kw)
 
 
@@ -200,6 +200,49 @@ def test_planted_rollout_is_in_the_outcomes(sim: tuple[Path, dict]) -> None:
     assert truth["rollout"]["planted_effect"] > 0
 
 
+def test_labels_match_hidden_truth_and_taxonomy_change(sim: tuple[Path, dict]) -> None:
+    landing, truth = sim
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    _lines_table(con, landing)
+    hidden = landing.parent / truth["labels"]["hidden_truth_file"]
+    change = truth["labels"]["taxonomy_change_day"]
+    rows = con.execute(
+        """
+        with labels as (
+          select distinct line->>'event_id' as event_id, line->>'output_id' as output_id,
+            line->>'labeler_id' as labeler, line->>'taxonomy_version' as taxonomy,
+            line->>'label_value' as value, (line->>'timestamp')::timestamptz as ts
+          from lines
+          where line->>'event_type' = 'label' and line not like '%"event_id":"bad-%'
+        ),
+        judged as (
+          select l.*,
+            case when l.taxonomy = '1' and h.true_label = 'partially_correct' then 'incorrect'
+              else h.true_label end as expected
+          from labels l join read_parquet(?) h using (output_id)
+        ),
+        final as (
+          select labeler, count(*) as n, count(*) filter (where value = expected) as right,
+            count(*) filter (where taxonomy = '1' and ts >= ?::timestamptz) as late_v1,
+            count(*) filter (where taxonomy = '2' and ts < ?::timestamptz) as early_v2,
+            count(*) filter (where taxonomy = '1' and value = 'partially_correct') as bad_cat
+          from judged group by 1
+        )
+        select * from final order by 1
+        """,
+        [str(hidden), change, change],
+    ).fetchall()
+    assert [r[0] for r in rows] == sorted(truth["labels"]["labelers"])
+    for labeler, n, right, late_v1, early_v2, bad_cat in rows:
+        t = truth["labels"]["labelers"][labeler]
+        assert n == t["labels"] > 0
+        assert round(right / n, 4) == t["observed_accuracy"]
+        assert late_v1 == early_v2 == bad_cat == 0
+    by_tax = truth["labels"]["by_taxonomy"]
+    assert by_tax["1"] > 0 and by_tax["2"] > 0
+
+
 @pytest.fixture(scope="module")
 def ingested(sim: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> tuple:
     """The REAL ingest over the simulated landing folder (GX off: counts only)."""
@@ -266,7 +309,7 @@ def test_real_ingest_reconciles_at_scale_layout(tmp_path: Path) -> None:
     from floop.config import parse_now
     from floop.ingest import ingest
 
-    truth_path = _run(tmp_path, seed=2, days=2, tasks=4400)
+    truth_path = _run(tmp_path, seed=2, days=2, tasks=2200)
     truth = json.loads(truth_path.read_text())
     assert any("-am." in f for f in truth["files"]) and any("-pm-" in f for f in truth["files"])
     landing = tmp_path / "landing"
