@@ -60,18 +60,21 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[st
     ]
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, column: str = "") -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:+.3f}" if abs(value) < 1 else f"{value:,.1f}"
+        if abs(value) >= 10:
+            return f"{value:,.1f}"
+        # deltas and their intervals carry a sign; rates and shares do not
+        return f"{value:+.3f}" if "delta" in column else f"{value:.3f}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
 
 
 def _table(rows: list[tuple[Any, ...]], header: list[str], indent: str = "  ") -> list[str]:
-    cells = [header] + [[_fmt(v) for v in r] for r in rows]
+    cells = [header] + [[_fmt(v, c) for v, c in zip(r, header, strict=True)] for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
     return [
         indent + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells
