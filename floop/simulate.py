@@ -1670,7 +1670,21 @@ def _write_truth(
                 "day": plan.day_iso(plan.model_day),
                 "planted_effect": 0.0,
             },
-            {"kind": "knowledge", "note": "weekly kb snapshots", "planted_effect": 0.0},
+            {
+                "kind": "knowledge",
+                "versions": [f"kb-{plan.day_iso(d)}" for d in range(0, plan.days, 7)],
+                "planted_effect": 0.0,
+                "note": "weekly snapshots; a snapshot taking over in the rollout's week shares "
+                "its uplift in a weekly before/after view (confounded, not caused)",
+            },
+            {
+                "kind": "retrieval_config",
+                "from": "rc-1",
+                "to": "rc-2",
+                "day": plan.day_iso(min(plan.days - 1, plan.model_day + 1)),
+                "planted_effect": 0.0,
+                "note": "registered only: interactions carry no retrieval_config field",
+            },
         ],
         "outcomes_by_version_day": {
             k: {"tasks": v[0], "successes": v[1]} for k, v in sorted(daily.items())
