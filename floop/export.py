@@ -454,7 +454,6 @@ def _manifest(
         "policy": {
             "name": pol.name,
             "hash": pol.policy_hash,
-            "file": _rel_to_project(pol.path),
             "definition": pol.definition(),
         },
         "as_of": as_of.isoformat(),
@@ -479,6 +478,8 @@ def _manifest(
     manifest["run"] = {
         "dbt_manifest_sha256": _sha256_file(dbt_manifest) if dbt_manifest.exists() else None,
         "git_commit": git_commit(),
+        # Where the policy was read from (its content is hashed in `policy`, its place is not).
+        "policy_file": _rel_to_project(pol.path),
     }
     return manifest
 

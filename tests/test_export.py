@@ -326,6 +326,12 @@ def test_reexport_is_byte_identical_and_registered_once(handmade: Path, tmp_path
     assert rows[0][:4] == (d1["manifest_id"], "support_finetune", d1["rows"]["total"],
                            d1["rows"]["total"])  # fmt: skip
     assert rows[0][4] == str(m2)  # the latest export's path
+    # The same policy read from another place is the same dataset.
+    elsewhere = tmp_path / "policies" / "support_finetune.yml"
+    elsewhere.parent.mkdir()
+    shutil.copy(PROJECT_DIR / "policies" / "support_finetune.yml", elsewhere)
+    m4 = export.export_dataset(elsewhere, handmade, AS_OF, tmp_path / "c")
+    assert json.loads(m4.read_text())["manifest_id"] == d1["manifest_id"]
     # Another as-of date is another dataset.
     m3 = export.export_dataset("support_finetune", handmade, "2026-11-10", tmp_path / "a")
     assert json.loads(m3.read_text())["manifest_id"] != d1["manifest_id"]
