@@ -12,8 +12,8 @@ Layout (paths in the manifest are relative to the manifest, so a copied folder v
     OUT/<policy>/<id16>/data/split=train/tenant_id=acme/compliance_domain=eu_eea/part-00000.parquet
 
 The manifest id is the sha256 of the manifest's canonical JSON without `manifest_id`,
-`created_at` and `run` (the dbt invocation's manifest.json hash and the git commit: which run
-made it, not what it is). The export also writes one row per manifest id into
+`created_at` and `run` (the dbt invocation's manifest.json hash, the git commit, the policy
+file's path: which run made it, not what it is). The export also writes one row per manifest id into
 `registry.dataset_manifests` (the lineage mart `fct_dataset_lineage` joins version events to
 it), in one transaction with moving the finished folder into place.
 """
