@@ -1053,7 +1053,7 @@ def _view_exprs_raw(event_type: str, day: str) -> dict[str, str]:
     raise KeyError(event_type)
 
 
-META = ["_file", "_ord", "_json", "_dup", "_dupfile", "_dupord", "_bad", "_badord", "_ts"]
+META = ["_file", "_ord", "_json", "_dup", "_dupfile", "_bad", "_ts", "_k", "_kdup", "_kbad"]
 
 
 def _create_view(con: duckdb.DuckDBPyConnection, event_type: str, source: str, days: int) -> None:
@@ -1293,6 +1293,50 @@ class _Writer:
         self.raw.close()
 
 
+def _sort_keys(tables: dict[str, dict[str, np.ndarray]], types: list[str]) -> None:
+    """The position of every JSON line of the chunk (events, duplicate copies, bad lines) in
+    file order, computed in numpy so that DuckDB builds lines without sorting them. Ties are
+    broken by event type, row and kind: the same bytes every run."""
+    cols: list[list[np.ndarray]] = [[], [], [], [], []]  # file, ord, type, kind, row
+    spans = []
+    for ti, et in enumerate(types):
+        t = tables[et]
+        js = t["_json"]
+        for kind, (mask, fcol, ocol) in enumerate(
+            (
+                (js, "_file", "_ord"),
+                (js & t["_dup"], "_dupfile", "_dupord"),
+                (js & (t["_bad"] >= 0), "_file", "_badord"),
+            )
+        ):
+            rows = np.flatnonzero(mask)
+            for c, v in zip(
+                cols,
+                (
+                    t[fcol][rows],
+                    t[ocol][rows],
+                    np.full(len(rows), ti),
+                    np.full(len(rows), kind),
+                    rows,
+                ),
+                strict=True,
+            ):
+                c.append(v)
+            spans.append((et, kind, rows))
+    f, o, ti_, k, r = (np.concatenate(c) if c else np.zeros(0) for c in cols)
+    order = np.lexsort((r, k, ti_, o, f))
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    pos = 0
+    for et, kind, rows in spans:
+        t = tables[et]
+        key = ("_k", "_kdup", "_kbad")[kind]
+        if key not in t:
+            t[key] = np.full(len(t["_ts"]), -1, np.int64)
+        t[key][rows] = rank[pos : pos + len(rows)]
+        pos += len(rows)
+
+
 def _write_json(
     con: duckdb.DuckDBPyConnection, plan: Plan, types: list[str], counts: dict[int, int]
 ) -> None:
@@ -1301,21 +1345,28 @@ def _write_json(
     for et in types:
         # each view expands once: a small plan also for small days
         ctes.append(
-            f"l_{et} as materialized (select _file, _ord, _dup, _dupfile, _dupord, _bad, "
-            f"_badord, {_line_sql(et)} as line from e_{et} where _json)"
+            f"l_{et} as materialized (select _file, _k, _dup, _dupfile, _kdup, _bad, "
+            f"_kbad, {_line_sql(et)} as line from e_{et} where _json)"
         )
-        unions.append(f"select _file, _ord, line from l_{et}")
-        unions.append(f"select _dupfile, _dupord, line from l_{et} where _dup")
+        unions.append(f"select _k, _file, line from l_{et}")
+        unions.append(f"select _kdup, _dupfile, line from l_{et} where _dup")
         if et in BAD_EDITS:
             bad = " ".join(f"when {ki} then {_bad_line_sql(et, r)}" for ki, r in enumerate(reasons))
-            unions.append(f"select _file, _badord, case _bad {bad} end from l_{et} where _bad >= 0")
+            unions.append(f"select _kbad, _file, case _bad {bad} end from l_{et} where _bad >= 0")
     sql = (
         f"with {', '.join(ctes)} "
-        "select _file::bigint as f, line || chr(10) as line from ("
+        "select _k as k, _file::bigint as f, line || chr(10) as line from ("
         + " union all ".join(unions)
-        + ") order by _file, _ord, line"
+        + ")"
     )
-    reader = con.sql(sql).to_arrow_reader(200_000)
+    tbl = con.sql(sql).to_arrow_table()
+    if tbl.num_rows == 0:
+        return
+    # k is a permutation of 0..n-1: put every line at its place (no sort of strings)
+    perm = np.empty(tbl.num_rows, np.int64)
+    perm[tbl.column("k").to_numpy()] = np.arange(tbl.num_rows)
+    tbl = tbl.select(["f", "line"]).take(pa.array(perm))
+    reader = tbl.to_batches(max_chunksize=200_000)
     writer: _Writer | None = None
     current = -1
     for batch in reader:
@@ -1460,6 +1511,7 @@ def simulate(
         for t in tables.values():
             t["_file"], t["_ord"] = _place(plan, rng, t["_ts"], t["_d"], chunk)
         _extras(plan, chunk, len(chunk_days), tables, rng, truth)
+        _sort_keys(tables, contract.event_types)
         day_files: dict[int, dict[str, int]] = {}
         for et in contract.event_types:
             t = tables[et]
