@@ -1639,9 +1639,8 @@ def _write_truth(
             "observed_accuracy": round(right / n, 4) if n else None,
         }
     hidden = st.get("hidden_labels", [])
-    labels_path = truth_path.with_name(
-        truth_path.name.replace(".truth.json", "") + ".truth_labels.parquet"
-    )
+    base = truth_path.name.removesuffix(".json").removesuffix(".truth")
+    labels_path = truth_path.with_name(base + ".truth_labels.parquet")
     if hidden:
         dcol = np.concatenate([h[0] for h in hidden])
         jcol = np.concatenate([h[1] for h in hidden])
