@@ -194,9 +194,19 @@ def summary_lines(warehouse: Path) -> list[str]:
             out.append("experiments (marts.fct_experiment_arms):")
             out += _table(rows, cols) if rows else ["  no experiment traffic"]
 
+        if _exists(con, "registry", "dataset_manifests"):
+            n = con.execute("select count(*) from registry.dataset_manifests").fetchone()[0]
+            out.append(f"datasets exported: {int(n):,} manifests (registry.dataset_manifests)")
+
         # Where things are ---------------------------------------------------------------
         out.append("where:")
         out.append(f"  DuckDB file:  {warehouse.resolve()}")
+        from floop import config
+
+        for copy in (warehouse.resolve().with_name("analyst.duckdb"), config.analyst_copy_path()):
+            if copy.exists() and copy != warehouse.resolve():
+                out.append(f"  analyst copy: {copy} (read-only, marts only)")
+                break
         from floop.dbt import dbt_env  # lazy: pulls in the CLI module
 
         docs = Path(dbt_env(warehouse)["DBT_TARGET_PATH"]) / "index.html"
