@@ -706,6 +706,7 @@ def page_datasets() -> None:
             "version_id",
             "parent_version_id",
             "dataset_manifest_id",
+            "manifest_id",
             "policy_name",
             "lineage_status",
         )
