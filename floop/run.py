@@ -27,7 +27,7 @@ class RunReport:
     partition: str
     steps: list[tuple[str, str, float]] = field(default_factory=list)  # (step, status, seconds)
     failed_checks: list[str] = field(default_factory=list)
-    checks_passed: int = 0
+    passed_checks: list[str] = field(default_factory=list)
     materialized: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     log_path: Path | None = None
@@ -43,9 +43,11 @@ def run_job(
     policies_dir: Path | None = None,
     instance: Any = None,
     prepare: bool = True,
+    asset_selection: list[Any] | None = None,
 ) -> RunReport:
-    """Run floop's Dagster job in-process for the partition whose clock is NOW."""
-    from dagster import DagsterEventType, DagsterInstance
+    """Run floop's Dagster job in-process for the partition whose clock is NOW (all of it, or
+    the ASSET_SELECTION keys)."""
+    from dagster import DagsterInstance
 
     from orchestration.assets import NOW_TAG, partition_for
     from orchestration.definitions import JOB_NAME, build_defs
@@ -74,12 +76,25 @@ def run_job(
             instance=instance,
             run_config=_QUIET_LOGS,
             raise_on_error=False,
+            asset_selection=asset_selection,
         )
+    report = collect_report(instance, result.run_id)
+    report.log_path = log_path
+    return report
+
+
+def collect_report(instance: Any, run_id: str) -> RunReport:
+    """What a finished run did, from the instance's event log."""
+    from dagster import DagsterEventType, DagsterRunStatus
+
+    run = instance.get_run_by_id(run_id)
     report = RunReport(
-        success=result.success, run_id=result.run_id, partition=partition, log_path=log_path
+        success=run.status == DagsterRunStatus.SUCCESS,
+        run_id=run_id,
+        partition=run.tags.get("dagster/partition", ""),
     )
     started: dict[str, float] = {}
-    for entry in instance.all_logs(result.run_id):
+    for entry in instance.all_logs(run_id):
         ev = entry.dagster_event
         if ev is None:
             continue
@@ -96,13 +111,13 @@ def run_job(
             report.steps.append((key, "skipped", 0.0))
         elif ev.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             report.materialized.append(ev.asset_key.to_user_string())
-    for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed:
-            report.checks_passed += 1
-        else:
-            report.failed_checks.append(
-                f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
-            )
+        elif ev.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = ev.event_specific_data
+            name = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
+            if evaluation.passed:
+                report.passed_checks.append(name)
+            else:
+                report.failed_checks.append(name)
     return report
 
 
@@ -117,7 +132,7 @@ def print_report(report: RunReport) -> None:
     for step, status, seconds in report.steps:
         print(f"  {step:<40} {status:<8} {seconds:6.1f}s")
     print(
-        f"  checks: {report.checks_passed} passed, {len(report.failed_checks)} failed; "
+        f"  checks: {len(report.passed_checks)} passed, {len(report.failed_checks)} failed; "
         f"assets materialized: {len(report.materialized)}"
     )
     for name in report.failed_checks:

@@ -7,6 +7,7 @@ tests call `build_defs(...)` for their own paths and run the same job in-process
 
 import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from dagster_dbt import DbtCliResource
 from floop import config
 from floop.dbt import dbt_executable
 from orchestration.assets import (
-    DAILY,
     FloopPaths,
     FloopTranslator,
     _manifest,
@@ -76,6 +76,14 @@ def build_landing_sensor(job: Any) -> dg.SensorDefinition:
     return landing_sensor
 
 
+def _beside(warehouse: Path, name: str, env: str, default: Path) -> Path:
+    """DEFAULT when ENV is set or for the default warehouse; for any other warehouse file, NAME
+    beside it, so a scratch warehouse never writes into the project's exports or analyst copy."""
+    if os.environ.get(env) or warehouse == config.warehouse_path():
+        return default
+    return warehouse.with_name(name)
+
+
 def build_defs(
     warehouse: Path | None = None,
     landing: Path | None = None,
@@ -88,14 +96,16 @@ def build_defs(
     paths = FloopPaths(
         warehouse=str(warehouse),
         landing=str(Path(landing or config.landing_dir()).resolve()),
-        exports=str(Path(exports or config.exports_dir()).resolve()),
+        exports=str(
+            Path(
+                exports or _beside(warehouse, "exports", "FLOOP_EXPORTS", config.exports_dir())
+            ).resolve()
+        ),
         analyst_copy=str(
             Path(
                 analyst_copy
-                or (
-                    config.analyst_copy_path()
-                    if warehouse == config.warehouse_path()
-                    else warehouse.with_name("analyst.duckdb")
+                or _beside(
+                    warehouse, "analyst.duckdb", "FLOOP_ANALYST_COPY", config.analyst_copy_path()
                 )
             ).resolve()
         ),
@@ -120,7 +130,6 @@ def build_defs(
     job = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.all(),
-        partitions_def=DAILY,
         description="ingest -> dbt build (tests as checks) -> exports -> analyst copy",
     )
     schedule = dg.build_schedule_from_partitioned_job(

@@ -1,0 +1,410 @@
+"""The Dagster job on real DuckDB, dbt and Dagster: the definitions load; `floop run` runs the
+whole job in-process; a reader of the analyst copy keeps working while a run publishes; a planted
+contract break fails its check and blocks the exports; the landing sensor fires once per file.
+
+One warehouse is shared by the module (runs in order: full run via the CLI, an incremental
+run with a reader attached, a run over a planted break), to pay Dagster's and dbt's fixed costs
+as few times as honest."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import random
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+
+from floop.config import parse_now
+from floop.publish import RESTRICTED_COLUMNS
+
+pytestmark = pytest.mark.slow
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+POLICIES = sorted(p.stem for p in (PROJECT_DIR / "policies").glob("*.yml"))
+FIRST_DAY = date(2026, 11, 2)
+WORKFLOWS = {
+    "support_chat": "resolved",
+    "code_assist": "tests_passed",
+    "rag_qa": "answer_accepted",
+}
+
+
+def day_events(day: date, n: int, seed: int) -> list[dict[str, Any]]:
+    """N tasks of DAY across the three workflows: an interaction each, some feedback and an
+    outcome, all valid under contract v1."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    for i in range(n):
+        wf = list(WORKFLOWS)[i % 3]
+        oid = f"o-{day:%m%d}-{i}"
+        task = f"t-{day:%m%d}-{i}"
+        ts = f"{day.isoformat()}T{8 + i % 10:02d}:{i % 60:02d}:00Z"
+        later = f"{day.isoformat()}T{19 + i % 4:02d}:{i % 60:02d}:00Z"
+        tenant = ["acme", "globex"][i % 2]
+        out.append(
+            {
+                "event_id": f"ev-{oid}",
+                "event_type": "interaction",
+                "schema_version": "1",
+                "timestamp": ts,
+                "tenant_id": tenant,
+                "trace_id": f"tr-{oid}",
+                "session_id": f"s-{task}",
+                "user_id": f"u{i % 7}",
+                "task_type": wf,
+                "task_id": task,
+                "country": ["DE", "US", "FR"][i % 3],
+                "consent_scope": ["analytics", "evaluation", "training"][: 1 + i % 3],
+                "output_id": oid,
+                "input_hash": f"h{i}",
+                "prompt_version": ["p1", "p2"][i % 2],
+                "model_id": "m",
+                "model_version": "v1",
+                "output_tokens": 10 + i,
+                "server_latency_ms": 100 + i,
+            }
+        )
+        out.append(
+            {
+                "event_id": f"fb-{oid}",
+                "event_type": "feedback",
+                "schema_version": "1",
+                "timestamp": later,
+                "tenant_id": tenant,
+                "trace_id": f"tr-{oid}",
+                "output_id": oid,
+                "feedback_type": "thumbs",
+                "feedback_value": rng.choice([1, -1]),
+                "actor_role": "end_user",
+            }
+        )
+        out.append(
+            {
+                "event_id": f"oc-{oid}",
+                "event_type": "outcome",
+                "schema_version": "1",
+                "timestamp": later,
+                "tenant_id": tenant,
+                "task_type": wf,
+                "task_id": task,
+                "outcome_metric_name": WORKFLOWS[wf],
+                "outcome_metric_value": rng.choice([0, 1]),
+            }
+        )
+    return out
+
+
+def write_day(landing: Path, day: date, n: int = 12) -> Path:
+    landing.mkdir(parents=True, exist_ok=True)
+    path = landing / f"events-{day.isoformat()}.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in day_events(day, n, seed=day.day)))
+    return path
+
+
+def clock(day: date) -> str:
+    """The run clock that closes DAY."""
+    return f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z"
+
+
+def fct_count(path: Path) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("select count(*) from marts.fct_interactions").fetchone()[0]
+    finally:
+        con.close()
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Env:
+    root: Path
+    landing: Path
+    warehouse: Path
+    exports: Path
+    analyst: Path
+    home: Path
+    runs: dict[str, Any] = field(default_factory=dict)
+
+    def defs(self, prepare: bool = False) -> dg.Definitions:
+        from orchestration.definitions import build_defs
+
+        return build_defs(
+            warehouse=self.warehouse,
+            landing=self.landing,
+            exports=self.exports,
+            analyst_copy=self.analyst,
+            prepare=prepare,
+        )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    root = tmp_path_factory.mktemp("orch")
+    e = Env(
+        root=root,
+        landing=root / "landing",
+        warehouse=root / "floop.duckdb",
+        exports=root / "exports",
+        analyst=root / "analyst.duckdb",
+        home=root / "dagster_home",
+    )
+    old = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(e.home)  # floop run's instance: this tmp folder
+    try:
+        yield e
+    finally:
+        if old is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = old
+
+
+@pytest.fixture(scope="module")
+def first_run(env: Env) -> Any:
+    """`floop run` through the CLI on two days of traffic."""
+    from dagster import DagsterInstance
+
+    from floop.cli import main
+    from floop.run import collect_report
+
+    for i in range(2):
+        write_day(env.landing, FIRST_DAY + timedelta(days=i))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(
+            [
+                "run",
+                "--landing",
+                str(env.landing),
+                "--warehouse",
+                str(env.warehouse),
+                "--now",
+                clock(FIRST_DAY + timedelta(days=1)),
+            ]
+        )
+    instance = DagsterInstance.get()
+    run = instance.get_runs(limit=1)[0]
+    report = collect_report(instance, run.run_id)
+    return rc, out.getvalue(), report
+
+
+def test_definitions_load(env: Env, first_run: Any) -> None:
+    defs = env.defs()
+    job = defs.resolve_job_def("floop_job")
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {"raw/interaction_events", "marts/fct_interactions", "analyst_copy"} <= keys
+    assert {f"exports/{p}" for p in POLICIES} <= keys
+    # Everything the job runs is on the daily partitions.
+    assert job.partitions_def is not None
+    checks = {(c.asset_key.to_user_string(), c.name): c for c in graph.asset_check_keys}
+    gx = [k for k in checks if k[1] == "gx_contract"]
+    assert ("raw/interaction_events", "gx_contract") in gx
+    specs = {
+        (s.asset_key.to_user_string(), s.name): s
+        for a in defs.assets or []
+        if isinstance(a, dg.AssetsDefinition)
+        for s in a.check_specs
+    }
+    assert specs[("raw/interaction_events", "gx_contract")].blocking
+    assert specs[("marts/fct_interactions", "unique_fct_interactions_output_id")].blocking
+    fct = graph.get(dg.AssetKey(["marts", "fct_interactions"]))
+    assert fct.freshness_policy is not None
+    schedule = defs.resolve_schedule_def("daily")
+    assert schedule.cron_schedule == "30 0 * * *"
+    assert defs.resolve_sensor_def("landing_sensor").job_name == "floop_job"
+
+
+def test_floop_run_materializes_everything(env: Env, first_run: Any) -> None:
+    from floop.export import verify
+
+    rc, out, report = first_run
+    assert rc == 0, out + "\n".join(report.errors)
+    assert report.success
+    assert report.partition == (FIRST_DAY + timedelta(days=1)).isoformat()
+    done = set(report.materialized)
+    assert {"raw/interaction_events", "marts/fct_interactions", "analyst_copy"} <= done
+    assert {f"exports/{p}" for p in POLICIES} <= done
+    assert not report.failed_checks
+    assert any(c.endswith(": gx_contract") for c in report.passed_checks)
+    assert any("unique_fct_interactions_output_id" in c for c in report.passed_checks)
+    manifests = sorted(env.exports.rglob("manifest*.json"))
+    assert len(manifests) >= len(POLICIES)
+    for m in manifests:
+        assert verify(m) == []
+    assert fct_count(env.warehouse) == 24
+    assert "floop run: finished" in out
+
+
+def test_analyst_copy_holds_no_restricted_data(env: Env, first_run: Any) -> None:
+    assert first_run[2].success
+    con = duckdb.connect(str(env.analyst), read_only=True)
+    try:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
+        cols = {
+            r[0].lower() for r in con.execute("select column_name from duckdb_columns()").fetchall()
+        }
+        n = con.execute("select count(*) from marts.fct_interactions").fetchone()[0]
+    finally:
+        con.close()
+    assert "marts" in schemas
+    assert not schemas & {"raw", "staging", "registry", "reference"}
+    assert not cols & RESTRICTED_COLUMNS
+    assert n == 24
+    with pytest.raises(duckdb.Error):  # read-only for analysts
+        ro = duckdb.connect(str(env.analyst), read_only=True)
+        try:
+            ro.execute("create table marts.x as select 1")
+        finally:
+            ro.close()
+
+
+@pytest.fixture(scope="module")
+def second_run(env: Env, first_run: Any) -> Any:
+    """A third day lands; the run (ingest, fct_interactions, analyst copy) publishes while a
+    reader holds the previous analyst copy open and keeps querying it."""
+    from floop.run import run_job
+
+    assert first_run[2].success
+    day = FIRST_DAY + timedelta(days=2)
+    write_day(env.landing, day)
+    reader = duckdb.connect(str(env.analyst), read_only=True)
+    seen: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read_loop() -> None:
+        try:
+            while not stop.is_set():
+                q = "select count(*) from marts.fct_interactions"
+                seen.append(reader.execute(q).fetchone()[0])
+                stop.wait(0.05)
+        except BaseException as exc:  # surfaced by the test
+            errors.append(exc)
+
+    t = threading.Thread(target=read_loop)
+    t.start()
+    try:
+        # Ingest and everything fct_interactions is built from, then the analyst copy.
+        defs = env.defs()
+        upstream = dg.AssetSelection.assets(dg.AssetKey(["marts", "fct_interactions"])).upstream()
+        keys = upstream.resolve(defs.resolve_asset_graph())
+        keys |= set(defs.resolve_assets_def(dg.AssetKey(["raw", "interaction_events"])).keys)
+        report = run_job(
+            env.landing,
+            env.warehouse,
+            parse_now(clock(day)),
+            exports=env.exports,
+            analyst_copy=env.analyst,
+            prepare=False,
+            asset_selection=[*keys, dg.AssetKey(["analyst_copy"])],
+        )
+    finally:
+        stop.set()
+        t.join()
+        reader.close()
+    return report, seen, errors
+
+
+def test_reader_keeps_working_while_a_run_publishes(env: Env, second_run: Any) -> None:
+    report, seen, errors = second_run
+    assert report.success, report.errors
+    assert "analyst_copy" in report.materialized
+    assert not errors
+    assert len(seen) > 10 and set(seen) == {24}  # the old copy, whole, the entire time
+    assert fct_count(env.analyst) == 36  # new readers get the new copy
+
+
+def test_planted_contract_break_fails_the_check_and_blocks_exports(
+    env: Env, second_run: Any
+) -> None:
+    """A row that bypassed ingest (consent scope outside the contract's enum) lands in raw: the
+    staging test fails as a blocking check, so neither the exports nor the analyst copy run."""
+    from floop.run import run_job
+
+    assert second_run[0].success
+    con = duckdb.connect(str(env.warehouse))
+    con.execute(
+        "insert into raw.interaction_events select * replace ("
+        "'ev-planted' as event_id, 'o-planted' as output_id, ['marketing'] as consent_scope) "
+        "from raw.interaction_events limit 1"
+    )
+    con.close()
+    analyst_before = sha(env.analyst)
+    exports_before = sorted(str(p) for p in env.exports.rglob("*"))
+    report = run_job(
+        env.landing,
+        env.warehouse,
+        parse_now(clock(FIRST_DAY + timedelta(days=3))),
+        exports=env.exports,
+        analyst_copy=env.analyst,
+        prepare=False,
+        asset_selection=[
+            dg.AssetKey(["staging", "stg_interactions"]),
+            dg.AssetKey(["marts", "fct_interactions"]),
+            *[dg.AssetKey(["exports", p]) for p in POLICIES],
+            dg.AssetKey(["analyst_copy"]),
+        ],
+    )
+    assert not report.success
+    assert any(
+        c.startswith("staging/stg_interactions:") and "consent_scope" in c
+        for c in report.failed_checks
+    ), report.failed_checks
+    assert not any(m.startswith("exports/") for m in report.materialized)
+    assert "analyst_copy" not in report.materialized
+    assert sha(env.analyst) == analyst_before
+    assert sorted(str(p) for p in env.exports.rglob("*")) == exports_before
+
+
+def test_sensor_picks_up_each_new_landing_file_once(env: Env) -> None:
+    from orchestration.assets import FloopPaths
+
+    landing = env.root / "sensor_landing"
+    write_day(landing, FIRST_DAY)
+    (landing / ".hidden.tmp").write_text("ignored")
+    defs = env.defs()
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    paths = FloopPaths(
+        warehouse=str(env.warehouse),
+        landing=str(landing),
+        exports=str(env.exports),
+        analyst_copy=str(env.analyst),
+        policies_dir=str(PROJECT_DIR / "policies"),
+    )
+    with dg.instance_for_test() as instance:
+
+        def tick(cursor: str | None) -> Any:
+            ctx = dg.build_sensor_context(
+                instance=instance, cursor=cursor, resources={"floop": paths}, definitions=defs
+            )
+            return sensor.evaluate_tick(ctx)
+
+        first = tick(None)
+        assert len(first.run_requests) == 1
+        assert first.run_requests[0].partition_key
+        again = tick(first.cursor)
+        assert again.run_requests == [] and again.cursor in (None, first.cursor)
+        write_day(landing, FIRST_DAY + timedelta(days=1))
+        third = tick(first.cursor)
+        assert len(third.run_requests) == 1
+        assert third.run_requests[0].run_key != first.run_requests[0].run_key
+        assert set(json.loads(third.cursor)) == {
+            "events-2026-11-02.jsonl",
+            "events-2026-11-03.jsonl",
+        }
+        assert tick(third.cursor).run_requests == []

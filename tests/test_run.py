@@ -1,0 +1,36 @@
+"""`floop run` outside the job: argument errors and the clock -> partition rule. The job itself
+runs in tests/test_orchestration.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from floop.cli import main
+from orchestration.assets import partition_for
+
+
+def test_missing_landing_folder_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wh = tmp_path / "w.duckdb"
+    rc = main(["run", "--landing", str(tmp_path / "nope"), "--warehouse", str(wh)])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "landing folder not found" in err[0]
+    assert not wh.exists()
+
+
+@pytest.mark.parametrize(
+    ("now", "partition"),
+    [
+        ("2026-11-20T00:00:00", "2026-11-19"),  # midnight closes the day before
+        ("2026-11-20T00:00:01", "2026-11-20"),
+        ("2026-11-20T21:30:00", "2026-11-20"),
+        ("2026-01-01T00:00:00", "2025-12-31"),
+    ],
+)
+def test_a_runs_partition_is_the_day_its_clock_ends(now: str, partition: str) -> None:
+    assert partition_for(datetime.fromisoformat(now)) == partition
