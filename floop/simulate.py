@@ -6,9 +6,13 @@ stay a matter of minutes. The output is deterministic for a seed: ids are counte
 random draw comes from `np.random.default_rng([seed, day, stream])`, files are written in a
 fixed row order, gzip headers carry mtime 0 and Parquet files carry no timestamps.
 
-Layout: `<out>/<landing day>/<origin day>-<am|pm|late>.<ext>`; an origin day's events that land
-on a later day (late feedback, delayed outcomes, labels) go into that later day's folder, so an
-ingest that reads files in path order sees events out of order, late and sometimes twice.
+Layout, by the day a file landed: `<out>/<day>/<day>-day.<ext>` (or `-am`/`-pm` halves when
+days are big; Parquet as one file per event type, `<day>-pm-interaction.parquet`) holds the
+events that happened and landed that day; `<out>/<day>/late-from-<first day>.<ext>` holds
+events of earlier days that landed that day (late feedback, delayed or corrected outcomes,
+labels, an offline collector, resent duplicates), shuffled. An ingest that reads files in path
+order thus sees events out of order, late and sometimes twice. Days are generated one by one
+and written in chunks of days (about CHUNK_EVENTS events), which bounds memory.
 
 What was planted (rollout, experiments, poisoning, late/corrected outcomes, labeler accuracy,
 personal data, bad lines, duplicates, schema drift, counts per file) is written to a truth
