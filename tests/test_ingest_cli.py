@@ -76,7 +76,7 @@ def _bench_generate():  # the benchmark's DuckDB generator: big files fast, no P
 def test_killed_midway_then_rerun_loads_everything_once(tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
-    files = _bench_generate()(landing, 150_000, 25_000)
+    files = _bench_generate()(landing, 90_000, 15_000)
     assert len(files) == 6
     wh = tmp_path / "killed.duckdb"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
