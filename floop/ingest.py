@@ -192,7 +192,7 @@ class CheckSQL:
         from the fragment text with cheap string operations and casts (DuckDB's number parser),
         the JSON parser only for strings with escapes and for lists."""
         j, t = _col("j", spec.name), _col("t", spec.name)
-        text = f"case when contains({j}, '\\') then {j} ->> '$' else {j}[2:-2] end"
+        text = f"({j} ->> '$')"
         if spec.type == "string":
             return f"case when {t} = 'VARCHAR' then {text} end"
         if spec.type == "integer":
@@ -674,6 +674,22 @@ def _parquet_lines_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 # Loading
 
 
+def _lines_from_broken_utf8(con: duckdb.DuckDBPyConnection, path: Path, tmpdir: Path) -> None:
+    """temp.lines of a text file that is not valid UTF-8 (rare: read_text refuses it). Bytes
+    that do not decode become U+FFFD, and each such line is marked invalid (a leading U+FFFD
+    makes it invalid JSON), so it is quarantined as invalid_json instead of accepted with
+    altered text. A line loop in Python, but only for such broken files."""
+    fixed = tmpdir / (uuid.uuid4().hex + ".jsonl")
+    with open(path, "rb") as src, open(fixed, "w", encoding="utf-8", newline="") as dst:
+        for raw in src:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = "\ufffd" + raw.decode("utf-8", errors="replace")
+            dst.write(text)
+    con.execute("create temp table lines as " + _text_lines_sql(fixed))
+
+
 def _is_no_space(exc: BaseException) -> bool:
     return (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or (
         "No space left on device" in str(exc)
@@ -690,8 +706,10 @@ def _load_file(
     load_id: str,
     now: datetime,
     tmpdir: Path,
+    repair_utf8: bool = False,
 ) -> FileResult:
-    """Load one file in one transaction (the caller has begun it)."""
+    """Load one file in one transaction (the caller has begun it). `repair_utf8`: the file
+    is not valid UTF-8 (read_text refused it in a first attempt)."""
     contract = checks.contract
     started = time.perf_counter()
     source_file = path.as_posix()
@@ -709,7 +727,10 @@ def _load_file(
 
     # Lines first, into a table: the checks then scan it in parallel (read_text is one row).
     con.execute("drop table if exists temp.lines")
-    con.execute("create temp table lines as " + source_sql)
+    if repair_utf8 and fmt != "parquet":
+        _lines_from_broken_utf8(con, text_path, tmpdir)
+    else:
+        con.execute("create temp table lines as " + source_sql)
     con.execute("drop table if exists temp.checked")
     con.execute(
         "create temp table checked as "
@@ -890,23 +911,30 @@ def ingest(
                         "loading it as a new file",
                         file=sys.stderr,
                     )
-                con.begin()
-                try:
-                    fr = _load_file(
-                        con,
-                        checks,
-                        path,
-                        fmt,
-                        path.stat().st_size,
-                        sha,
-                        result.load_id,
-                        now,
-                        Path(tmp),
-                    )
-                    con.commit()
-                except BaseException:
-                    con.rollback()
-                    raise
+                for repair_utf8 in (False, True):
+                    con.begin()
+                    try:
+                        fr = _load_file(
+                            con,
+                            checks,
+                            path,
+                            fmt,
+                            path.stat().st_size,
+                            sha,
+                            result.load_id,
+                            now,
+                            Path(tmp),
+                            repair_utf8,
+                        )
+                        con.commit()
+                        break
+                    except duckdb.InvalidInputException as exc:
+                        con.rollback()
+                        if repair_utf8 or "UTF-8" not in str(exc):
+                            raise
+                    except BaseException:
+                        con.rollback()
+                        raise
                 fr.changed = changed
                 loaded.setdefault(key, set()).add(sha)
                 result.files.append(fr)

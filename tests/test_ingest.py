@@ -165,6 +165,18 @@ def test_counts_add_up_and_blank_lines(tmp_path: Path) -> None:
     assert counts["ledger_lines"] == 6
 
 
+def test_invalid_utf8_line_is_quarantined_not_fatal(tmp_path: Path) -> None:
+    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    landing.mkdir()
+    good = line("outcome", "u1").encode()
+    (landing / "a.jsonl").write_bytes(good + b"\n" + b'{"event_id": "\xff\xfe"}\n' + good + b"\n")
+    write_lines(landing / "b.jsonl", [line("outcome", "u2")])
+    result = run(landing, wh)
+    assert (result.lines, result.accepted, result.duplicate, result.rejected) == (4, 2, 1, 1)
+    assert query(wh, "select line_number, reason_code from raw.quarantine") == [(2, "invalid_json")]
+    assert_adds_up(wh)
+
+
 def test_duplicates_within_and_across_files(tmp_path: Path) -> None:
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
     write_lines(
