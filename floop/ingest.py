@@ -752,8 +752,7 @@ def _load_file(
             ({cols}, _extra_fields, _source_file, _line_number, _load_id, _ingested_at)
             select {vals}, c._extra_json, c.source_file, c.line_number, {meta}
             from checked c
-            where {accepted_where} and c.{_col("v", "event_type")} = {_sql_str(event_type)}
-            order by c.line_number"""
+            where {accepted_where} and c.{_col("v", "event_type")} = {_sql_str(event_type)}"""
         )
     con.execute(
         f"""insert into {RAW_SCHEMA}.quarantine
