@@ -379,6 +379,41 @@ def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str 
 @needs_chromium
 @pytest.mark.slow
 @pytest.mark.browser
+def test_versions_workflow_picker(page: Any, app_url: str, analyst_copy: Path) -> None:
+    """Choosing another workflow in the page's select box redraws the page for it."""
+    target = mart(analyst_copy, "select max(task_type) from marts.dim_workflows")[0][0]
+    open_page(page, f"{app_url}/versions", min_charts=5)
+    page.get_by_role("combobox", name="Workflow").click()
+    page.get_by_role("option", name=target, exact=True).click()
+    page.wait_for_url(f"**workflow={target}**")
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached"
+    )
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[DRAWN, 5]
+    )
+    expected = {
+        version_label(pv, mid, mv, kv)
+        for pv, mid, mv, kv in mart(
+            analyst_copy,
+            "select prompt_version, model_id, model_version, knowledge_version "
+            "from marts.fct_version_outcomes_weekly where task_type = ? and interaction_week = "
+            "(select max(interaction_week) from marts.fct_version_outcomes_weekly "
+            "where task_type = ?)",
+            [target, target],
+        )
+    }
+    page.wait_for_function(
+        "(first) => [...document.querySelectorAll('[data-testid=\"stTable\"] tbody tr')]"
+        ".some(tr => tr.innerText.includes(first))",
+        arg=sorted(expected)[0],
+    )
+    assert {r["version"] for r in table_rows(page, 0)} == expected
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
 def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     if not has_table(analyst_copy, "marts.fct_version_changes_weekly"):
         pytest.skip("marts.fct_version_changes_weekly is not built yet")
