@@ -181,6 +181,7 @@ def app_url(analyst_copy: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def page(app_url: str, analyst_copy: Path) -> Iterator[Any]:
+    pytest.importorskip("playwright", reason="playwright not installed (pip install -e .[dev])")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
