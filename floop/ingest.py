@@ -162,35 +162,24 @@ def _json_type_of(j: str) -> str:
 # A minified JSON array whose elements are all strings.
 _STRING_ARRAY_RE = r'\[("(?:[^"\\]|\\.)*"(?:,"(?:[^"\\]|\\.)*")*)?\]'
 
-# Type of each contract type in the typed json_transform (one parse for all values).
-_TRANSFORM_TYPES = {
-    "string": "VARCHAR",
-    "timestamp": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "string_list": "VARCHAR[]",
-}
-
 
 class CheckSQL:
     """The generated SQL of the checks: one SELECT over `(line_number, raw_line)` rows.
 
-    Each line is parsed into two structs: every contract field as a JSON fragment `j` (its
-    kind `t` says whether the type is right) and as a typed value `r` (json_transform's
-    lenient conversion, used only where `t` says the type is right)."""
+    Each object line is parsed once into a struct of every contract field as a JSON fragment
+    `j`; its kind `t` (from the first character) says whether the type is right, and only
+    then is the typed value `v` taken from it. Absent and JSON null are both SQL NULL."""
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
         self.specs = _field_specs(contract)
         self.names = list(self.specs)
 
-    # --- per-field expressions over fragment j, its kind t and lenient typed value r -------
+    # --- per-field expressions over fragment j, its kind t and typed value v ---------------
 
     def value_expr(self, spec: FieldSpec) -> str:
-        """The typed value of a field; NULL when absent, null or of the wrong type. Values come
-        from the fragment text with cheap string operations and casts (DuckDB's number parser),
-        the JSON parser only for strings with escapes and for lists."""
+        """The typed value of a field; NULL when absent, null or of the wrong type. Numbers
+        are cast from the fragment text (DuckDB's number parser)."""
         j, t = _col("j", spec.name), _col("t", spec.name)
         text = f"({j} ->> '$')"
         if spec.type == "string":
