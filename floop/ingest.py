@@ -476,6 +476,7 @@ final as (
     reason_field,
     {value_cols},
     case when reason_code is null then _extra_keys end as _extra_keys,
+    false as _is_duplicate,  -- set afterwards from duplicates_sql (a few rows: an update)
     -- fields the contract does not name, as landed (looked up by JSON pointer)
     case when reason_code is null and len(_extra_keys) > 0 then to_json(map(
       list_distinct(_extra_keys),
@@ -730,8 +731,12 @@ def _load_file(
     con.execute("create temp table dups as " + checks.duplicates_sql())
     ingested_at = f"timestamp '{now.isoformat(sep=' ')}'"
     meta = f"{_sql_str(load_id)}, {ingested_at}"
-    dup_where = "c.line_number in (select line_number from dups)"
-    accepted_where = f"c.reason_code is null and not ({dup_where})"
+    con.execute(
+        "update checked set _is_duplicate = true "
+        "where line_number in (select line_number from dups)"
+    )
+    dup_where = "c._is_duplicate"
+    accepted_where = f"c.reason_code is null and not {dup_where}"
     for event_type in contract.event_types:
         names = contract.field_names(event_type)
         cols = ", ".join(f'"{n}"' for n in names)
