@@ -28,6 +28,7 @@ class RunReport:
     steps: list[tuple[str, str, float]] = field(default_factory=list)  # (step, status, seconds)
     failed_checks: list[str] = field(default_factory=list)
     passed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)  # failed, severity warn
     materialized: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     log_path: Path | None = None
@@ -68,6 +69,7 @@ def run_job(
         instance = DagsterInstance.get()
     partition = partition_for(now)
     log_path = Path(warehouse).resolve().with_name(f"{Path(warehouse).stem}_run.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     # dagster-dbt echoes dbt's log lines on stdout: keep them in a file, print a summary.
     with open(log_path, "w") as log, contextlib.redirect_stdout(log):
         result = defs.resolve_job_def(JOB_NAME).execute_in_process(
@@ -116,6 +118,8 @@ def collect_report(instance: Any, run_id: str) -> RunReport:
             name = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
             if evaluation.passed:
                 report.passed_checks.append(name)
+            elif evaluation.severity.value == "WARN":
+                report.warned_checks.append(name)
             else:
                 report.failed_checks.append(name)
     return report
@@ -132,9 +136,12 @@ def print_report(report: RunReport) -> None:
     for step, status, seconds in report.steps:
         print(f"  {step:<40} {status:<8} {seconds:6.1f}s")
     print(
-        f"  checks: {len(report.passed_checks)} passed, {len(report.failed_checks)} failed; "
+        f"  checks: {len(report.passed_checks)} passed, {len(report.warned_checks)} warned, "
+        f"{len(report.failed_checks)} failed; "
         f"assets materialized: {len(report.materialized)}"
     )
+    for name in report.warned_checks:
+        print(f"  warn   check {name}")
     for name in report.failed_checks:
         print(f"  FAILED check {name}")
     for err in report.errors:
