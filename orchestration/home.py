@@ -5,10 +5,15 @@ from pathlib import Path
 
 from floop import config
 
-DAGSTER_YAML = """\
-# Written by floop (orchestration/home.py). Runs, schedules and sensor state live here.
+HEADER = "# Written by floop (orchestration/home.py)."
+DAGSTER_YAML = f"""\
+{HEADER} Runs, schedules and sensor state live here.
 telemetry:
   enabled: false
+# One run at a time: DuckDB allows one writer per file (schedule, sensor and UI runs queue).
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 
@@ -17,7 +22,10 @@ def dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or config.PROJECT_DIR / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     yaml_path = home / "dagster.yaml"
-    if not yaml_path.exists():
+    # Written when missing, and refreshed while it is still floop's own file (not hand-edited).
+    if not yaml_path.exists() or (
+        yaml_path.read_text().startswith(HEADER) and yaml_path.read_text() != DAGSTER_YAML
+    ):
         yaml_path.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
