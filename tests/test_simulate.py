@@ -346,6 +346,20 @@ def test_summary_on_built_warehouse(built_warehouse: Path) -> None:
     assert "dbt docs:" in text and "GX Data Docs:" in text
 
 
+def test_zero_rates_give_clean_files(tmp_path: Path) -> None:
+    truth = json.loads(
+        _run(tmp_path, days=2, tasks=20, bad_rate=0.0, duplicate_rate=0.0).read_text()
+    )
+    con = duckdb.connect()
+    _lines_table(con, tmp_path / "landing")
+    lines, ids, bad = con.execute(
+        "select count(*), count(distinct line->>'event_id'), "
+        "count(*) filter (where not json_valid(line) or line like '%\"bad-%') from lines"
+    ).fetchone()
+    assert bad == 0 and lines == ids == truth["expected_ingest"]["accepted"]
+    assert truth["bad_lines"]["total"] == truth["duplicates"]["total"] == 0
+
+
 def test_refuses_to_overwrite_landed_days(tmp_path: Path) -> None:
     from floop.cli import OperationalError
 
