@@ -168,6 +168,22 @@ DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
             outcome("o5", "rag_qa", "C", "2026-11-01T18:00:00Z", "answer_accepted", 1),
             outcome("o6", "code_assist", "B", "2026-11-09T10:00:00Z", "tests_passed", 0),
             feedback("f5", "e1", "2026-11-10T10:00:00Z", "edit", 0.5),
+            # a second vote on a1 (day 1) and a second evaluation of b1s: re-aggregated in full
+            feedback("f6", "a1", "2026-11-10T10:00:00Z", "thumbs", -1, "anonymous"),
+            {
+                "event_id": "v2",
+                "event_type": "evaluation",
+                "schema_version": "1",
+                "timestamp": "2026-11-10T10:00:00Z",
+                "tenant_id": TENANT,
+                "trace_id": "tr-b1s",
+                "output_id": "b1s",
+                "evaluator_id": "groundedness",
+                "evaluator_version": "1",
+                "eval_metric": "groundedness",
+                "eval_value": 0.2,
+                "eval_passed": False,
+            },
             feedback("f1", "a1", "2026-11-02T10:05:00Z", "thumbs", 1),  # duplicate event_id
             "{not json",
             interaction("g1", "support_chat", "G", "2026-11-10T10:00:00Z"),
@@ -210,11 +226,31 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     return inc, full
 
 
-def test_incremental_equals_full_refresh(incremental_and_full: tuple[Path, Path]) -> None:
+INCREMENTAL_MODELS = [
+    "intermediate.int_feedback_per_output",
+    "intermediate.int_evaluations_per_output",
+    "intermediate.int_labels_per_output",
+    "intermediate.int_outcomes_latest",
+    "intermediate.int_task_outcomes",
+    "intermediate.int_task_attribution",
+    "marts.fct_interactions",
+]
+
+
+@pytest.mark.parametrize("table", INCREMENTAL_MODELS)
+def test_incremental_equals_full_refresh(
+    incremental_and_full: tuple[Path, Path], table: str
+) -> None:
     inc, full = incremental_and_full
-    inc_rows, full_rows = wide(inc), wide(full)
-    assert len(full_rows) == 8  # a1 a2 b1 b1s c1 d1 e1 g1
+    sql = f"select * from {table} order by all"
+    inc_rows, full_rows = table_rows(inc, sql), table_rows(full, sql)
+    assert full_rows
     assert inc_rows == full_rows
+
+
+def test_wide_fact_has_every_interaction(incremental_and_full: tuple[Path, Path]) -> None:
+    _, full = incremental_and_full
+    assert len(wide(full)) == 8  # a1 a2 b1 b1s c1 d1 e1 g1
 
 
 def test_late_changes_reach_old_rows(incremental_and_full: tuple[Path, Path]) -> None:
@@ -232,7 +268,7 @@ def test_late_changes_reach_old_rows(incremental_and_full: tuple[Path, Path]) ->
     assert rows["a2"][:3] == (True, False, 1.0)
     # B corrected to 0 on day 4; the shadow b1s carries nothing but has its evaluation
     assert rows["b1"][:3] == (True, False, 0.0)
-    assert rows["b1s"][:3] == (False, False, None) and rows["b1s"][5] == 1
+    assert rows["b1s"][:3] == (False, False, None) and rows["b1s"][5] == 2
     # C's outcome landed 8 days late, outside the 1-day look-back
     assert rows["c1"][2] == 1.0
     # the orphan thumbs-up found its interaction; e1's late edit is counted; the duplicate
@@ -240,3 +276,6 @@ def test_late_changes_reach_old_rows(incremental_and_full: tuple[Path, Path]) ->
     assert rows["d1"][3] == 1
     assert rows["e1"][4] == 1
     assert rows["a1"][3] == 1
+    assert table_rows(
+        inc, "select thumbs_down_count from marts.fct_interactions where output_id = 'a1'"
+    ) == [(1,)]

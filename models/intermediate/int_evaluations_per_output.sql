@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='output_id'
+    )
+}}
 -- Evaluation results of one response. Offline golden runs may evaluate outputs that have no
 -- interaction event; they stay here and are simply not joined by the wide fact.
 with evaluations as (
@@ -10,6 +17,13 @@ with evaluations as (
         is_golden,
         ingested_at
     from {{ ref('stg_evaluations') }}
+    {% if is_incremental() %}
+    -- re-aggregate every output evaluated since the last run
+    where output_id in (
+        select output_id from {{ ref('stg_evaluations') }}
+        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+    )
+    {% endif %}
 ),
 
 final as (

@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='output_id'
+    )
+}}
 -- Every feedback aggregate of one response (output_id): explicit, implicit and retrieval
 -- signals, raw and trust-weighted. Orphan feedback (no interaction) is kept here; the wide
 -- fact simply finds no interaction for it and fct_data_health_daily counts it.
@@ -11,6 +18,13 @@ with feedback as (
         event_at,
         ingested_at
     from {{ ref('stg_feedback') }}
+    {% if is_incremental() %}
+    -- re-aggregate every output that received feedback since the last run
+    where output_id in (
+        select output_id from {{ ref('stg_feedback') }}
+        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+    )
+    {% endif %}
 ),
 
 weights as (

@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='output_id'
+    )
+}}
 -- Label summary of one response. label_agreement: among pairs of distinct labelers who gave
 -- the same label_name under the same taxonomy_version on this output, the share of pairs with
 -- the same label_value (each labeler's latest label per name counts once). Null without pairs.
@@ -12,6 +19,13 @@ with labels as (
         event_id,
         ingested_at
     from {{ ref('stg_labels') }}
+    {% if is_incremental() %}
+    -- re-summarise every output labeled since the last run
+    where output_id in (
+        select output_id from {{ ref('stg_labels') }}
+        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+    )
+    {% endif %}
 ),
 
 latest_per_labeler as (

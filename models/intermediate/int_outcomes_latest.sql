@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='task_id'
+    )
+}}
 -- The outcome of a task: for each (task_id, outcome_metric_name) the value with the latest
 -- timestamp (UTC). A later outcome replaces an earlier one; ties go to the later ingested,
 -- then the larger event_id, so the choice is deterministic.
@@ -12,6 +19,13 @@ with outcomes as (
         event_at,
         ingested_at
     from {{ ref('stg_outcomes') }}
+    {% if is_incremental() %}
+    -- re-decide every task with an outcome ingested since the last run (all its metrics)
+    where task_id in (
+        select task_id from {{ ref('stg_outcomes') }}
+        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+    )
+    {% endif %}
 ),
 
 ranked as (

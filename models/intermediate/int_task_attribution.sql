@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='task_id'
+    )
+}}
 -- Attribution of a task's outcome: the task's last non-shadow interaction by timestamp carries
 -- it (ties: the larger output_id); earlier non-shadow interactions of the task (retries) are
 -- superseded. Shadow interactions neither carry nor are superseded: they are compared on
@@ -10,6 +17,13 @@ with interactions as (
         event_at,
         ingested_at
     from {{ ref('stg_interactions') }}
+    {% if is_incremental() %}
+    -- re-rank every task that got an interaction since the last run
+    where task_id in (
+        select task_id from {{ ref('stg_interactions') }}
+        where ingested_at > (select coalesce(max(task_last_ingested_at), timestamp '1900-01-01') from {{ this }})
+    )
+    {% endif %}
 ),
 
 ranked as (

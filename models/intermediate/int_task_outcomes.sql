@@ -1,3 +1,10 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='task_id'
+    )
+}}
 -- One row per task with any outcome: its primary outcome (the workflow's declared metric) and
 -- every other metric as secondary outcomes (JSON object name -> value), never dropped.
 with latest as (
@@ -11,6 +18,12 @@ with latest as (
         is_corrected,
         last_ingested_at
     from {{ ref('int_outcomes_latest') }}
+    {% if is_incremental() %}
+    where task_id in (
+        select task_id from {{ ref('int_outcomes_latest') }}
+        where last_ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+    )
+    {% endif %}
 ),
 
 secondary as (
