@@ -344,6 +344,13 @@ def test_summary_on_built_warehouse(built_warehouse: Path) -> None:
     text = "\n".join(summary_lines(built_warehouse))
     assert "events accepted (raw):" in text
     assert "dbt docs:" in text and "GX Data Docs:" in text
+    truth_path = built_warehouse.parent / "landing.truth.json"
+    truth = json.loads(truth_path.read_text())
+    # the planted rollout and experiments show up when their marts are built
+    if "version changes (marts" in text:
+        assert truth["rollout"]["to"] in text
+    if "experiments (marts" in text:
+        assert all(e["experiment_id"] in text for e in truth["experiments"])
 
 
 def test_zero_rates_give_clean_files(tmp_path: Path) -> None:
