@@ -2,9 +2,9 @@
 # The Dagster UI for floop on 127.0.0.1: start | stop | status.
 #   bash scripts/dagster-ui.sh start     # http://127.0.0.1:3000 (DAGSTER_PORT to change)
 #   bash scripts/dagster-ui.sh stop
-# `dagster dev` runs in its own process group (setsid) with a pid file; stop sends SIGTERM to
-# the whole group and SIGKILL after a timeout, because `dagster dev` started in the background
-# can ignore SIGTERM and leave its webserver and daemon children behind.
+# `dagster dev` runs in its own process group (setsid) with a pid file; stop sends SIGINT (as
+# Ctrl-C) to the whole group, then SIGTERM, then SIGKILL after a timeout, because `dagster dev`
+# started in the background can ignore SIGTERM and leave its webserver and daemon behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DAGSTER_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
@@ -27,7 +27,11 @@ start() {
   if running; then echo "dagster dev already running (pid $(cat "$PIDFILE")), http://127.0.0.1:$(port)"; return; fi
   echo "starting dagster dev on http://127.0.0.1:$PORT (log: $LOG)"
   # setsid: new session and process group whose id is the pid we record.
-  PATH="$PWD/.venv/bin:$PATH" setsid .venv/bin/dagster dev -m orchestration.definitions \
+  # Background jobs of a script inherit SIGINT as ignored; reset it so dagster dev can handle
+  # SIGINT like Ctrl-C and shut its webserver, daemon and code server down cleanly.
+  PATH="$PWD/.venv/bin:$PATH" setsid .venv/bin/python -c \
+    'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+    .venv/bin/dagster dev -m orchestration.definitions \
     -h 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   echo "$PORT" >"$DAGSTER_HOME/dagster-dev.port"
@@ -47,6 +51,12 @@ stop() {
   if ! [ -f "$PIDFILE" ]; then echo "dagster dev not running (no pid file)"; return; fi
   pid="$(cat "$PIDFILE")"
   if kill -0 "$pid" 2>/dev/null || kill -0 -- "-$pid" 2>/dev/null; then
+    # SIGINT first, as Ctrl-C in a terminal: dagster dev shuts its children down cleanly.
+    kill -INT -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 10); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 1
+    done
     kill -TERM -- "-$pid" 2>/dev/null || true
     for _ in $(seq 1 "$STOP_TIMEOUT"); do
       kill -0 -- "-$pid" 2>/dev/null || break
