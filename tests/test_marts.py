@@ -166,3 +166,36 @@ def test_every_mart_column_is_documented(warehouse_copy: Path, tmp_path: Path) -
         built = catalog["nodes"][f"model.floop.{name}"]["columns"]
         undocumented = [c for c in built if not node["columns"].get(c, {}).get("description")]
         assert not undocumented, (name, undocumented)
+
+
+def test_anonymous_flood_cannot_move_the_weighted_share(built_warehouse: Path) -> None:
+    # The simulator plants a burst of anonymous thumbs-down on one tenant's new support prompt.
+    # Take the tenant x prompt x week with the most anonymous votes: its raw share drops, its
+    # trust-weighted share stays near the share of the votes without the anonymous ones.
+    flood = query(
+        built_warehouse,
+        """
+        select tenant_id, prompt_version, interaction_week,
+            sum(thumbs_up_count) / sum(thumbs_up_count + thumbs_down_count) as raw_share,
+            sum(weighted_thumbs_up) / sum(weighted_thumbs_up + weighted_thumbs_down) as weighted
+        from marts.fct_interactions
+        where not is_shadow
+        group by all
+        order by sum(anonymous_thumbs_count) desc, tenant_id, prompt_version, interaction_week
+        limit 1
+        """,
+    )[0]
+    tenant, prompt, week, raw_share, weighted = flood
+    without_anonymous = query(
+        built_warehouse,
+        f"""
+        select count(*) filter (where f.feedback_value > 0) / count(*)
+        from staging.stg_feedback f
+        join marts.fct_interactions i using (output_id)
+        where f.feedback_type = 'thumbs' and f.actor_role <> 'anonymous'
+            and i.tenant_id = '{tenant}' and i.prompt_version = '{prompt}'
+            and i.interaction_week = '{week}' and not i.is_shadow
+        """,
+    )[0][0]
+    assert abs(raw_share - without_anonymous) > 0.2, "the flood is visible in the raw share"
+    assert abs(weighted - without_anonymous) < 0.1, "and barely moves the weighted share"
