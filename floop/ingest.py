@@ -148,15 +148,29 @@ _TYPE_WORDS = {
 }
 
 
-def _json_type_of(j: str) -> str:
-    """The JSON kind of a fragment from json_transform (minified, never JSON null), from its
-    first character: cheap string tests instead of a parser call per field."""
-    return (
-        f"case left({j}, 1) when '\"' then 'VARCHAR' when '[' then 'ARRAY' "
-        f"when '{{' then 'OBJECT' when 't' then 'BOOLEAN' when 'f' then 'BOOLEAN' "
-        f"else case when contains({j}, '.') or contains({j}, 'e') or contains({j}, 'E') "
-        f"then 'DOUBLE' when {j} is not null then 'BIGINT' end end"
-    )
+# The JSON kind of a fragment from json_transform (minified, never JSON null) is the code of its
+# first character: one integer per field instead of a parser call or a type-name string.
+_KIND_SQL: dict[str, str] = {
+    "string": "= 34",  # "
+    "array": "= 91",  # [
+    "object": "= 123",  # {
+    "boolean": "in (102, 116)",  # f, t
+    "number": "not in (34, 91, 123, 102, 116)",  # - or a digit
+}
+
+
+def _kind_of(j: str) -> str:
+    return f"ascii({j}::varchar)"
+
+
+def _is(t: str, kind: str) -> str:
+    """SQL boolean: kind code `t` is `kind` (NULL when the field is absent or null)."""
+    return f"{t} {_KIND_SQL[kind]}"
+
+
+def _has_fraction(j: str) -> str:
+    """A JSON number fragment written with a fraction or exponent (JSON has one number type)."""
+    return f"(contains({j}, '.') or contains({j}, 'e') or contains({j}, 'E'))"
 
 
 # A minified JSON array whose elements are all strings.
@@ -183,43 +197,44 @@ class CheckSQL:
         j, t = _col("j", spec.name), _col("t", spec.name)
         text = f"({j} ->> '$')"
         if spec.type == "string":
-            return f"case when {t} = 'VARCHAR' then {text} end"
+            return f"case when {_is(t, 'string')} then {text} end"
         if spec.type == "integer":
             # Integral doubles (e.g. 164.0) count as integers: JSON has one number type.
             # NULL when the integer does not fit 64 bits (then: wrong_type).
             return (
-                f"case when {t} = 'BIGINT' then try_cast({j}::varchar as bigint) "
-                f"when {t} = 'DOUBLE' and {j}::varchar::double = trunc({j}::varchar::double) "
+                f"case when {_is(t, 'number')} and not {_has_fraction(j)} "
+                f"then try_cast({j}::varchar as bigint) "
+                f"when {_is(t, 'number')} and {j}::varchar::double = trunc({j}::varchar::double) "
                 f"and abs({j}::varchar::double) < 9.2e18 then {j}::varchar::double::bigint end"
             )
         if spec.type == "number":
-            return f"case when {t} in ('BIGINT', 'DOUBLE') then {j}::varchar::double end"
+            return f"case when {_is(t, 'number')} then {j}::varchar::double end"
         if spec.type == "boolean":
-            return f"case when {t} = 'BOOLEAN' then {j}::varchar = 'true' end"
+            return f"case when {_is(t, 'boolean')} then {j}::varchar = 'true' end"
         if spec.type == "timestamp":
             # Pattern first (explicit offset required), then a real calendar check by the cast;
             # the session time zone is UTC, so ::timestamp is the naive UTC instant.
             pattern = _lit(self.contract.timestamp_pattern)
             return (
-                f"case when {t} = 'VARCHAR' and regexp_full_match({text}, {pattern}) "
+                f"case when {_is(t, 'string')} and regexp_full_match({text}, {pattern}) "
                 f"then try_cast(upper({text}) as timestamptz)::timestamp end"
             )
         if spec.type == "string_list":
-            return f"case when {t} = 'ARRAY' then from_json({j}, '[\"VARCHAR\"]') end"
+            return f"case when {_is(t, 'array')} then from_json({j}, '[\"VARCHAR\"]') end"
         raise ValueError(f"unknown contract type {spec.type!r}")
 
     def type_ok_expr(self, spec: FieldSpec) -> str:
         t, v, j = _col("t", spec.name), _col("v", spec.name), _col("j", spec.name)
         if spec.type in ("string", "timestamp"):
-            return f"{t} = 'VARCHAR'"
+            return _is(t, "string")
         if spec.type == "integer":
             return f"{v} is not null"
         if spec.type == "number":
-            return f"{t} in ('BIGINT', 'DOUBLE')"
+            return _is(t, "number")
         if spec.type == "boolean":
-            return f"{t} = 'BOOLEAN'"
+            return _is(t, "boolean")
         if spec.type == "string_list":
-            return f"{t} = 'ARRAY' and regexp_full_match({j}, {_lit(_STRING_ARRAY_RE)})"
+            return f"{_is(t, 'array')} and regexp_full_match({j}, {_lit(_STRING_ARRAY_RE)})"
         raise ValueError(spec.type)
 
     def required_expr(self, spec: FieldSpec) -> str | None:
@@ -232,7 +247,7 @@ class CheckSQL:
         other = rule["field"]
         if rule.get("nonempty"):
             t, j = _col("t", other), _col("j", other)
-            return f"({t} = 'ARRAY' and {j} <> '[]')"
+            return f"({_is(t, 'array')} and {j} <> '[]')"
         if rule.get("present"):
             return f"{_col('t', other)} is not null"
         if "equals" in rule:
@@ -295,7 +310,7 @@ class CheckSQL:
         if code == "out_of_range":
             return self.range_fail_expr(spec)
         if code == "bad_timestamp" and spec.type == "timestamp":
-            return f"{t} = 'VARCHAR' and {v} is null"
+            return f"{_is(t, 'string')} and {v} is null"
         if code == "future_timestamp" and spec.type == "timestamp":
             hours = self.contract.max_future_hours
             limit = f"timestamp '{now.isoformat(sep=' ')}' + interval ({hours}) hour"
@@ -339,11 +354,12 @@ class CheckSQL:
                 out.append((code, "not _is_object", "null"))
             elif code == "unsupported_schema_version":
                 pat = _lit(self.contract.schema_version_pattern)
-                cond = f"{sv_t} = 'VARCHAR' and not regexp_full_match({sv_v}, {pat})"
+                cond = f"{_is(sv_t, 'string')} and not regexp_full_match({sv_v}, {pat})"
                 out.append((code, cond, "'schema_version'"))
             elif code == "unknown_event_type":
                 cond = (
-                    f"{et_t} is not null and ({et_t} <> 'VARCHAR' or {et_v} not in ({event_types}))"
+                    f"{et_t} is not null and (not {_is(et_t, 'string')} "
+                    f"or {et_v} not in ({event_types}))"
                 )
                 out.append((code, cond, "'event_type'"))
             elif code in (
@@ -365,7 +381,7 @@ class CheckSQL:
         struct = "{" + ", ".join(f'"{n}": "JSON"' for n in self.names) + "}"
         extract = ",\n    ".join(f'_f."{n}" as {_col("j", n)}' for n in self.names)
         types = ",\n    ".join(
-            f"{_json_type_of(_col('j', n))} as {_col('t', n)}" for n in self.names
+            f"{_kind_of(_col('j', n))} as {_col('t', n)}" for n in self.names
         )
         values = ",\n    ".join(
             f"{self.value_expr(s)} as {_col('v', n)}" for n, s in self.specs.items()
@@ -411,23 +427,26 @@ with src as (
   {source_sql}
 ),
 parsed as (
+  -- json_keys fails on exactly the lines json_valid rejects (and gives [] for valid
+  -- non-objects): under try() it is the validity check too, one parse fewer per line
   select
     line_number,
     raw_line,
-    json_valid(raw_line) as _ok_json
+    try(json_keys(raw_line)) as _all_keys
   from src
 ),
 shaped as (
   select
     *,
-    _ok_json and starts_with(ltrim(raw_line, ' ' || chr(9) || chr(13) || chr(10)), '{{')
-      as _is_object
+    _all_keys is not null as _ok_json,
+    _all_keys is not null
+      and starts_with(ltrim(raw_line, ' ' || chr(9) || chr(13) || chr(10)), '{{') as _is_object
   from parsed
 ),
 extracted as (
   select
     line_number, raw_line, _ok_json, _is_object,
-    case when _is_object then json_keys(raw_line) end as _keys,
+    case when _is_object then _all_keys end as _keys,
     case when _is_object then json_transform(raw_line, '{struct}') end as _f
   from shaped
 ),
