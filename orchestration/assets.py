@@ -36,6 +36,8 @@ MART_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(hours=30), warn_window=timedelta(hours=25)
 )
 GX_CHECK = "gx_contract"
+GX_LOAD_CHECK = "gx_load"
+LEDGER = "ingest_ledger"
 # Backfills run one day per run: each day's models see that day's clock.
 ONE_DAY_PER_RUN = dg.BackfillPolicy.multi_run(1)
 
@@ -142,7 +144,7 @@ def _manifest(project: DbtProject) -> dict[str, Any]:
 
 def raw_tables(manifest: Mapping[str, Any]) -> list[str]:
     """Raw tables ingest writes: the contract's event tables and every dbt source in raw."""
-    tables = [f"{et}_events" for et in load_contract().event_types]
+    tables = [f"{et}_events" for et in load_contract().event_types] + [LEDGER]
     for src in manifest.get("sources", {}).values():
         if src.get("schema") == RAW_SCHEMA:
             name = src.get("identifier") or src["name"]
@@ -171,6 +173,14 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
             "accepted into this table.",
         )
         for t in event_tables
+    ] + [
+        dg.AssetCheckSpec(
+            GX_LOAD_CHECK,
+            asset=raw_key(LEDGER),
+            blocking=True,
+            description="Great Expectations suites on the load as a whole: the share of "
+            "rejected lines, and events per tenant and event type (a tenant gone silent).",
+        )
     ]
 
     @dg.multi_asset(
@@ -203,13 +213,14 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
         for spec in specs:
             yield dg.MaterializeResult(asset_key=spec.key, metadata=meta)
         rows = _gx_rows(warehouse, result.load_id)
-        for t in event_tables:
-            et = t.removesuffix("_events")
+        targets = [(raw_key(t), GX_CHECK, t.removesuffix("_events")) for t in event_tables]
+        targets.append((raw_key(LEDGER), GX_LOAD_CHECK, None))  # load-level suites
+        for key, check_name, et in targets:
             mine = [r for r in rows if r["event_type"] == et]
             failed = [r for r in mine if not r["success"]]
             yield dg.AssetCheckResult(
-                asset_key=raw_key(t),
-                check_name=GX_CHECK,
+                asset_key=key,
+                check_name=check_name,
                 passed=not failed,
                 severity=dg.AssetCheckSeverity.ERROR,
                 metadata={

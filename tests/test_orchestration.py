@@ -221,6 +221,7 @@ def test_definitions_load(env: Env, first_run: Any) -> None:
         for s in a.check_specs
     }
     assert specs[("raw/interaction_events", "gx_contract")].blocking
+    assert specs[("raw/ingest_ledger", "gx_load")].blocking
     assert specs[("marts/fct_interactions", "unique_fct_interactions_output_id")].blocking
     fct = graph.get(dg.AssetKey(["marts", "fct_interactions"]))
     assert fct.freshness_policy is not None
@@ -408,3 +409,32 @@ def test_sensor_picks_up_each_new_landing_file_once(env: Env) -> None:
             "events-2026-11-03.jsonl",
         }
         assert tick(third.cursor).run_requests == []
+
+
+def test_gx_failure_at_ingest_blocks_the_whole_job(env: Env, second_run: Any) -> None:
+    """A landing file with too many bad lines: ingest quarantines them, the Great Expectations
+    load suite (rejected share above the contract's maximum) fails as a blocking check, and
+    neither dbt nor the exports nor the analyst copy run."""
+    from floop.run import run_job
+
+    assert second_run[0].success
+    day = FIRST_DAY + timedelta(days=4)
+    good = write_day(env.landing, day)
+    bad = env.landing / f"events-{day.isoformat()}-broken.jsonl"
+    bad.write_text("".join(f'{{"event_type": "interaction", "broken": {i}\n' for i in range(10)))
+    analyst_before = sha(env.analyst)
+    report = run_job(
+        env.landing,
+        env.warehouse,
+        parse_now(clock(day)),
+        exports=env.exports,
+        analyst_copy=env.analyst,
+        prepare=False,
+    )
+    assert good.exists()
+    assert not report.success
+    assert "raw/ingest_ledger: gx_load" in report.failed_checks, report.failed_checks
+    assert "raw/interaction_events: gx_contract" in report.passed_checks
+    blocked = ("staging/", "intermediate/", "marts/", "exports/", "analyst_copy")
+    assert not [m for m in report.materialized if m.startswith(blocked)]
+    assert sha(env.analyst) == analyst_before
