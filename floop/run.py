@@ -50,12 +50,18 @@ def run_job(
     the ASSET_SELECTION keys)."""
     from dagster import DagsterInstance
 
-    from orchestration.assets import NOW_TAG, partition_for
+    from orchestration.assets import NOW_TAG, PARTITIONS_START, partition_for
     from orchestration.definitions import JOB_NAME, build_defs
     from orchestration.home import dagster_home
 
     if not Path(landing).is_dir():
         raise OperationalError(f"landing folder not found: {landing}")
+    partition = partition_for(now)
+    if partition < PARTITIONS_START:
+        raise OperationalError(
+            f"--now {now.isoformat()} is before the first daily partition {PARTITIONS_START} "
+            "(FLOOP_PARTITIONS_START to change)"
+        )
     defs = build_defs(
         warehouse=warehouse,
         landing=landing,
@@ -67,7 +73,6 @@ def run_job(
     if instance is None:
         dagster_home()
         instance = DagsterInstance.get()
-    partition = partition_for(now)
     log_path = Path(warehouse).resolve().with_name(f"{Path(warehouse).stem}_run.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     # dagster-dbt echoes dbt's log lines on stdout: keep them in a file, print a summary.

@@ -34,3 +34,15 @@ def test_missing_landing_folder_is_one_line_exit_2(
 )
 def test_a_runs_partition_is_the_day_its_clock_ends(now: str, partition: str) -> None:
     assert partition_for(datetime.fromisoformat(now)) == partition
+
+
+def test_clock_before_the_first_partition_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "landing").mkdir()
+    wh = tmp_path / "w.duckdb"
+    argv = ["run", "--landing", str(tmp_path / "landing"), "--warehouse", str(wh)]
+    rc = main([*argv, "--now", "2001-01-01T00:00:00Z"])
+    assert rc == 2
+    assert "before the first daily partition" in capsys.readouterr().err
+    assert not wh.exists()
