@@ -525,11 +525,17 @@ firsts as (
 existing as (
   {existing}
 ),
+-- the file's ids that are already loaded: a semi join builds its hash table on this file's
+-- ids, not on every id of the warehouse (which only grows)
+seen as (
+  select distinct e.event_id from existing as e semi join firsts as f on e.event_id = f.event_id
+),
 final as (
   select v.line_number
   from valid as v
   inner join firsts as f on v.event_id = f.event_id
-  where v.line_number <> f.first_line or v.event_id in (select event_id from existing)
+  left join seen as s on v.event_id = s.event_id
+  where v.line_number <> f.first_line or s.event_id is not null
 )
 select * from final
 """
