@@ -15,7 +15,7 @@ TASKS="${DEMO_TASKS_PER_DAY:-300}"
 if [ -z "$(find "$LANDING" -type f 2>/dev/null | head -n 1)" ]; then
   echo "demo: simulating $DAYS days x $TASKS tasks/day into $LANDING/"
   .venv/bin/python -m floop.cli simulate --out "$LANDING" --days "$DAYS" --tasks-per-day "$TASKS" --seed 7 \
-    --truth warehouse/demo.truth.json
+    --truth "$(dirname "${FLOOP_WAREHOUSE:-warehouse/floop.duckdb}")/demo.truth.json"
 else
   echo "demo: $LANDING/ already holds event files; reusing them (rm -rf $LANDING to regenerate)"
 fi
