@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -380,9 +381,7 @@ class CheckSQL:
         """One SELECT: every line with its typed fields and reason (NULL when valid)."""
         struct = "{" + ", ".join(f'"{n}": "JSON"' for n in self.names) + "}"
         extract = ",\n    ".join(f'_f."{n}" as {_col("j", n)}' for n in self.names)
-        types = ",\n    ".join(
-            f"{_kind_of(_col('j', n))} as {_col('t', n)}" for n in self.names
-        )
+        types = ",\n    ".join(f"{_kind_of(_col('j', n))} as {_col('t', n)}" for n in self.names)
         values = ",\n    ".join(
             f"{self.value_expr(s)} as {_col('v', n)}" for n, s in self.specs.items()
         )
@@ -913,7 +912,11 @@ def ingest(
         con = _open_warehouse(warehouse)
     except IngestError as exc:
         raise OperationalError(str(exc)) from exc
+    # Checksums of the next files are computed in a thread while DuckDB loads the current one
+    # (hashlib and DuckDB both release the GIL): the hashing costs no wall time after file 1.
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="floop-sha256")
     try:
+        checksums = [hasher.submit(sha256_of, path) for path in files]
         ensure_raw_schema(con)
         loaded: dict[str, set[str]] = {}
         for path_s, sha in con.execute(
@@ -925,7 +928,7 @@ def ingest(
                 fmt = file_format(path)
                 assert fmt is not None
                 key = path.as_posix()
-                sha = sha256_of(path)
+                sha = checksums[i - 1].result()
                 if sha in loaded.get(key, set()):
                     result.skipped.append(key)
                     continue
@@ -978,6 +981,7 @@ def ingest(
             raise OperationalError(f"warehouse {warehouse} is locked: {exc}") from exc
         raise
     finally:
+        hasher.shutdown(wait=True, cancel_futures=True)
         con.close()
     return result
 
