@@ -87,6 +87,8 @@ final as (
         primary_outcome_value_mean,
         thumbs_up_count,
         thumbs_down_count,
+        thumbs_up_count as thumbs_up_share_numerator,
+        thumbs_up_count + thumbs_down_count as thumbs_up_share_denominator,
         {{ thumbs_up_share('thumbs_up_count', 'thumbs_down_count') }} as thumbs_up_share,
         {{ wilson_low('thumbs_up_count', '(thumbs_up_count + thumbs_down_count)') }} as thumbs_up_share_ci_low,
         {{ wilson_high('thumbs_up_count', '(thumbs_up_count + thumbs_down_count)') }} as thumbs_up_share_ci_high,

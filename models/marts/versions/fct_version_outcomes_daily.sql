@@ -22,6 +22,8 @@ select
     primary_outcome_value_mean,
     thumbs_up_count,
     thumbs_down_count,
+    thumbs_up_share_numerator,
+    thumbs_up_share_denominator,
     thumbs_up_share,
     thumbs_up_share_ci_low,
     thumbs_up_share_ci_high,
