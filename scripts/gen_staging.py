@@ -51,6 +51,17 @@ EVENT_MODELS: dict[str, str] = {
     "version": "stg_versions",
 }
 
+# Staging models built incrementally (delete+insert on this key) instead of as views: they
+# hash identifiers (the hash key must live in the SQL, not in a view in the catalog) and
+# redact free text, too costly to redo over all history on every run. Each run recomputes
+# only the keys with raw rows not yet staged, from all their raw rows (= a full refresh).
+# on_schema_change fail: dbt requires fail or append_new_columns for an enforced contract,
+# and appending would leave old rows null: after a contract change, run --full-refresh.
+INCREMENTAL_KEYS: dict[str, str] = {
+    "interaction": "output_id",
+    "feedback": "event_id",
+}
+
 
 @dataclass(frozen=True)
 class Col:
@@ -472,16 +483,27 @@ def render_models(contract: Contract) -> str:
         dedupe = "event_id (first received)"
         if event_type == "interaction":
             dedupe += "; then output_id (first by event_at, then event_id)"
-        models.append(
-            {
-                "name": model,
-                "description": (
-                    f"{contract.description(event_type)} One row per accepted {event_type} "
-                    f"event: typed, renamed, personal data hashed/redacted, deduped on {dedupe}."
-                ),
-                "config": {"contract": {"enforced": True}},
-                "columns": columns,
+        description = (
+            f"{contract.description(event_type)} One row per accepted {event_type} "
+            f"event: typed, renamed, personal data hashed/redacted, deduped on {dedupe}."
+        )
+        config: dict[str, object] = {"contract": {"enforced": True}}
+        if event_type in INCREMENTAL_KEYS:
+            key = INCREMENTAL_KEYS[event_type]
+            description += (
+                f" Incremental (delete+insert on {key}): a run restages only the {key}s "
+                "with raw rows not staged yet, so hashing and redaction run over new rows "
+                "only; run --full-refresh after a contract or FLOOP_HASH_KEY change."
+            )
+            config = {
+                "materialized": "incremental",
+                "incremental_strategy": "delete+insert",
+                "unique_key": key,
+                "on_schema_change": "fail",
+                **config,
             }
+        models.append(
+            {"name": model, "description": description, "config": config, "columns": columns}
         )
     for raw_table, (model, description, cols) in AUX_MODELS.items():
         raw_types = dict(AUX_TABLES[raw_table])

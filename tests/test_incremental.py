@@ -187,6 +187,17 @@ DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
             feedback("f1", "a1", "2026-11-02T10:05:00Z", "thumbs", 1),  # duplicate event_id
             "{not json",
             interaction("g1", "support_chat", "G", "2026-11-10T10:00:00Z"),
+            # a second event for e1 (day 2), earlier: it becomes the staged row; and one for
+            # a2, later: it loses, a2 stays as staged
+            interaction(
+                "e1",
+                "support_chat",
+                "E",
+                "2026-11-03T14:00:00Z",
+                event_id="ev-e1-early",
+                prompt_version="p3",
+            ),
+            interaction("a2", "support_chat", "A", "2026-11-03T10:00:00Z", event_id="ev-a2-late"),
         ],
     ),
 ]
@@ -227,6 +238,8 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
 
 INCREMENTAL_MODELS = [
+    "staging.stg_interactions",
+    "staging.stg_feedback",
     "intermediate.int_feedback_per_output",
     "intermediate.int_evaluations_per_output",
     "intermediate.int_labels_per_output",
@@ -251,6 +264,21 @@ def test_incremental_equals_full_refresh(
 def test_wide_fact_has_every_interaction(incremental_and_full: tuple[Path, Path]) -> None:
     _, full = incremental_and_full
     assert len(wide(full)) == 8  # a1 a2 b1 b1s c1 d1 e1 g1
+
+
+def test_staged_interaction_is_the_first_by_event_time(
+    incremental_and_full: tuple[Path, Path],
+) -> None:
+    """A later load's earlier event replaces the staged row; a later event does not."""
+    inc, _ = incremental_and_full
+    staged = dict(
+        table_rows(
+            inc,
+            "select output_id, event_id from staging.stg_interactions "
+            "where output_id in ('a2', 'e1')",
+        )
+    )
+    assert staged == {"a2": "ev-a2", "e1": "ev-e1-early"}
 
 
 def test_late_changes_reach_old_rows(incremental_and_full: tuple[Path, Path]) -> None:
