@@ -343,7 +343,10 @@ def test_planted_contract_break_fails_the_check_and_blocks_exports(
     con = duckdb.connect(str(env.warehouse))
     con.execute(
         "insert into raw.interaction_events select * replace ("
-        "'ev-planted' as event_id, 'o-planted' as output_id, ['marketing'] as consent_scope) "
+        "'ev-planted' as event_id, 'o-planted' as output_id, ['marketing'] as consent_scope, "
+        # stamped as a new load would be, so the incremental staging picks it up
+        "(select max(_ingested_at) from raw.interaction_events) + interval 1 minute "
+        "as _ingested_at) "
         "from raw.interaction_events limit 1"
     )
     con.close()
