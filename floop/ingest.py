@@ -720,6 +720,7 @@ def _load_file(
     sha: str,
     load_id: str,
     now: datetime,
+    stamp: datetime,
     tmpdir: Path,
     repair_utf8: bool = False,
 ) -> FileResult:
@@ -754,7 +755,7 @@ def _load_file(
     con.execute("drop table temp.lines")
     con.execute("drop table if exists temp.dups")
     con.execute("create temp table dups as " + checks.duplicates_sql())
-    ingested_at = f"timestamp '{now.isoformat(sep=' ')}'"
+    ingested_at = f"timestamp '{stamp.isoformat(sep=' ')}'"
     meta = f"{_sql_str(load_id)}, {ingested_at}"
     con.execute(
         "update checked set _is_duplicate = true "
@@ -923,6 +924,13 @@ def ingest(
             f"select file_path, sha256 from {RAW_SCHEMA}.ingest_ledger"
         ).fetchall():
             loaded.setdefault(path_s, set()).add(sha)
+        # The ingest stamp never goes backwards, even when --now does (a backfill of an older
+        # day): incremental dbt models pick up new rows by `ingested_at` watermarks. `now`
+        # still judges future timestamps.
+        last_stamp = con.execute(
+            f"select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"
+        ).fetchone()[0]
+        stamp = max(now, last_stamp) if last_stamp is not None else now
         with tempfile.TemporaryDirectory(prefix="floop-ingest-") as tmp:
             for i, path in enumerate(files, start=1):
                 fmt = file_format(path)
@@ -951,6 +959,7 @@ def ingest(
                             sha,
                             result.load_id,
                             now,
+                            stamp,
                             Path(tmp),
                             repair_utf8,
                         )

@@ -305,6 +305,25 @@ def test_future_timestamp_follows_now(tmp_path: Path) -> None:
     assert (early.rejected, late.accepted) == (1, 1)
 
 
+def test_ingest_stamp_never_goes_backwards(tmp_path: Path) -> None:
+    """A backfill run with an earlier clock still stamps its rows after every earlier load, so
+    the incremental dbt models (ingested_at watermarks) pick them up; --now still judges
+    future timestamps."""
+    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    write_lines(landing / "a.jsonl", [line("outcome", "s1")])
+    run(landing, wh, now=datetime(2026, 11, 21))
+    write_lines(landing / "b.jsonl", [line("outcome", "s2", timestamp="2026-11-20T12:00:00Z")])
+    backfill = run(landing, wh, now=datetime(2026, 11, 19))
+    assert backfill.rejected == 1  # judged against its own clock: more than 24 h ahead
+    write_lines(landing / "c.jsonl", [line("outcome", "s3")])
+    run(landing, wh, now=datetime(2026, 11, 19))
+    stamps = query(wh, "select file_path, ingested_at from raw.ingest_ledger order by file_path")
+    assert [s for _, s in stamps] == [datetime(2026, 11, 21)] * 3
+    assert query(wh, "select _ingested_at from raw.outcome_events where event_id = 's3'") == [
+        (datetime(2026, 11, 21),)
+    ]
+
+
 def test_missing_landing_is_operational_error(tmp_path: Path) -> None:
     from floop.cli import OperationalError
 
