@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -924,13 +924,13 @@ def ingest(
             f"select file_path, sha256 from {RAW_SCHEMA}.ingest_ledger"
         ).fetchall():
             loaded.setdefault(path_s, set()).add(sha)
-        # The ingest stamp never goes backwards, even when --now does (a backfill of an older
-        # day): incremental dbt models pick up new rows by `ingested_at` watermarks. `now`
-        # still judges future timestamps.
+        # Each load's stamp is strictly after every earlier load's, even when --now repeats or
+        # goes backwards (a backfill of an older day): incremental dbt models pick up new rows
+        # by `ingested_at > watermark`. `now` still judges future timestamps.
         last_stamp = con.execute(
             f"select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"
         ).fetchone()[0]
-        stamp = max(now, last_stamp) if last_stamp is not None else now
+        stamp = now if last_stamp is None else max(now, last_stamp + timedelta(microseconds=1))
         with tempfile.TemporaryDirectory(prefix="floop-ingest-") as tmp:
             for i, path in enumerate(files, start=1):
                 fmt = file_format(path)

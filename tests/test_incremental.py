@@ -200,6 +200,22 @@ DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
             interaction("a2", "support_chat", "A", "2026-11-03T10:00:00Z", event_id="ev-a2-late"),
         ],
     ),
+    # the same clock as the load before, then an earlier one (a backfill): the ingest stamp
+    # still moves forward, so nothing here may be missed by the watermarks
+    (
+        "2026-11-10T23:00:00Z",
+        [
+            feedback("f7", "b1", "2026-11-10T12:00:00Z", "thumbs", -1),
+            outcome("o9", "support_chat", "A", "2026-11-10T12:00:00Z", "resolved", 0),
+        ],
+    ),
+    (
+        "2026-11-05T23:00:00Z",
+        [
+            interaction("h1", "rag_qa", "H", "2026-11-05T09:00:00Z"),
+            feedback("f8", "a2", "2026-11-05T12:00:00Z", "copy", 1),
+        ],
+    ),
 ]
 
 
@@ -263,7 +279,7 @@ def test_incremental_equals_full_refresh(
 
 def test_wide_fact_has_every_interaction(incremental_and_full: tuple[Path, Path]) -> None:
     _, full = incremental_and_full
-    assert len(wide(full)) == 8  # a1 a2 b1 b1s c1 d1 e1 g1
+    assert len(wide(full)) == 9  # a1 a2 b1 b1s c1 d1 e1 g1 h1
 
 
 def test_staged_interaction_is_the_first_by_event_time(
@@ -291,9 +307,15 @@ def test_late_changes_reach_old_rows(incremental_and_full: tuple[Path, Path]) ->
             "thumbs_up_count, edit_count, eval_count from marts.fct_interactions",
         )
     }
-    # retry on day 2 superseded a1; the corrected outcome (1) is on both rows of task A
-    assert rows["a1"][:3] == (False, True, 1.0)
-    assert rows["a2"][:3] == (True, False, 1.0)
+    # retry on day 2 superseded a1; the outcome corrected again (to 0) by the load that
+    # repeated the previous clock is on both rows of task A
+    assert rows["a1"][:3] == (False, True, 0.0)
+    assert rows["a2"][:3] == (True, False, 0.0)
+    # the backfill load (an earlier clock) is in: its interaction and its feedback
+    assert "h1" in rows
+    assert table_rows(
+        inc, "select is_copied from marts.fct_interactions where output_id = 'a2'"
+    ) == [(True,)]
     # B corrected to 0 on day 4; the shadow b1s carries nothing but has its evaluation
     assert rows["b1"][:3] == (True, False, 0.0)
     assert rows["b1s"][:3] == (False, False, None) and rows["b1s"][5] == 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -305,8 +305,9 @@ def test_future_timestamp_follows_now(tmp_path: Path) -> None:
     assert (early.rejected, late.accepted) == (1, 1)
 
 
-def test_ingest_stamp_never_goes_backwards(tmp_path: Path) -> None:
-    """A backfill run with an earlier clock still stamps its rows after every earlier load, so
+def test_ingest_stamp_strictly_increases(tmp_path: Path) -> None:
+    """A backfill run with an earlier clock, or a run with the same clock, still stamps its rows
+    strictly after every earlier load, so
     the incremental dbt models (ingested_at watermarks) pick them up; --now still judges
     future timestamps."""
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
@@ -318,9 +319,19 @@ def test_ingest_stamp_never_goes_backwards(tmp_path: Path) -> None:
     write_lines(landing / "c.jsonl", [line("outcome", "s3")])
     run(landing, wh, now=datetime(2026, 11, 19))
     stamps = query(wh, "select file_path, ingested_at from raw.ingest_ledger order by file_path")
-    assert [s for _, s in stamps] == [datetime(2026, 11, 21)] * 3
+    tick = timedelta(microseconds=1)  # strictly after the previous load
+    first = datetime(2026, 11, 21)
+    assert [s for _, s in stamps] == [first, first + tick, first + 2 * tick]
     assert query(wh, "select _ingested_at from raw.outcome_events where event_id = 's3'") == [
-        (datetime(2026, 11, 21),)
+        (first + 2 * tick,)
+    ]
+    # the same clock twice: still strictly increasing
+    write_lines(landing / "d.jsonl", [line("outcome", "s4")])
+    run(landing, wh, now=datetime(2026, 12, 1))
+    write_lines(landing / "e.jsonl", [line("outcome", "s5")])
+    run(landing, wh, now=datetime(2026, 12, 1))
+    assert query(wh, "select max(ingested_at) from raw.ingest_ledger") == [
+        (datetime(2026, 12, 1) + tick,)
     ]
 
 
