@@ -1475,6 +1475,8 @@ def simulate(
     if truth_path.resolve().is_relative_to(out.resolve()):
         raise OperationalError("the truth file must not be inside the landing folder")
     out.mkdir(parents=True, exist_ok=True)
+    # before any event file is written: a missing truth folder must not leave a half landing
+    truth_path.parent.mkdir(parents=True, exist_ok=True)
     contract = load_contract()
     started = time.perf_counter()
     con = duckdb.connect()
@@ -1804,7 +1806,6 @@ def _write_truth(
         "pii": truth.get("pii", []),
         "drift_day": plan.day_iso(plan.drift_day),
     }
-    truth_path.parent.mkdir(parents=True, exist_ok=True)
     truth_path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 

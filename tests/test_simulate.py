@@ -375,3 +375,9 @@ def test_refuses_to_overwrite_landed_days(tmp_path: Path) -> None:
         _run(tmp_path, days=1, tasks=5)
     with pytest.raises(OperationalError):
         simulate(tmp_path / "x", 1, 5, 1, START, truth_path=tmp_path / "x" / "t.json")
+
+
+def test_truth_folder_is_created(tmp_path: Path) -> None:
+    """The demo puts the truth beside a warehouse folder that a fresh clone does not have."""
+    truth = simulate(tmp_path / "landing", 1, 5, 1, START, truth_path=tmp_path / "new" / "t.json")
+    assert truth.exists() and truth.with_name("t.truth_labels.parquet").exists()
