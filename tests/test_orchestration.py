@@ -225,6 +225,9 @@ def test_definitions_load(env: Env, first_run: Any) -> None:
     # a load that misses a tenant warns; it must not stop the loop
     assert not specs[("raw/ingest_ledger", "gx_volume")].blocking
     assert specs[("marts/fct_interactions", "unique_fct_interactions_output_id")].blocking
+    # the reconciliation tests (several parents) are checks on the mart they guard
+    assert specs[("marts/fct_interactions", "assert_every_interaction_once_in_wide_fact")].blocking
+    assert specs[("marts/fct_data_health_daily", "assert_data_health_matches_ledger")].blocking
     fct = graph.get(dg.AssetKey(["marts", "fct_interactions"]))
     assert fct.freshness_policy is not None
     schedule = defs.resolve_schedule_def("daily")

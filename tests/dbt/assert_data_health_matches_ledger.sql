@@ -1,6 +1,8 @@
 -- Reconciliation: fct_data_health_daily adds up to the ingest ledger, day by day, and its
 -- quarantine and duplicate counts equal what the ledger says was rejected and duplicated.
 -- Returns the days that disagree; any row fails the build.
+-- Reported in Dagster as a (blocking) check on fct_data_health_daily.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_data_health_daily'}}}) }}
 with ledger as (
     select
         cast(ingested_at as date) as ingested_date,

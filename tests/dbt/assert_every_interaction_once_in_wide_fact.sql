@@ -1,6 +1,8 @@
 -- Reconciliation: every accepted, non-duplicate interaction (raw, deduped on output_id as
 -- staging does) appears exactly once in fct_interactions, and nothing else does.
 -- Returns the offending output_ids; any row fails the build.
+-- Reported in Dagster as a (blocking) check on fct_interactions.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_interactions'}}}) }}
 with landed as (
     select distinct output_id
     from {{ source('raw', 'interaction_events') }}
