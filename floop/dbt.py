@@ -53,12 +53,19 @@ def run_dbt(
 ) -> subprocess.CompletedProcess[str]:
     """`dbt ARGS` on WAREHOUSE. Raises OperationalError on failure when check is set."""
     cmd = [dbt_executable(), *args]
+    vars = dict(vars or {})
+    env = dbt_env(warehouse, target_path)
+    now = vars.pop("now", None)
+    if now is not None:
+        # the clock goes in as FLOOP_NOW (see macros/time.sql): a var that changes on every
+        # run would cost a full re-parse of the project each time
+        env["FLOOP_NOW"] = str(now)
     if vars:
         cmd += ["--vars", json.dumps(vars)]
     proc = subprocess.run(
         cmd,
         cwd=config.PROJECT_DIR,
-        env=dbt_env(warehouse, target_path),
+        env=env,
         text=True,
         capture_output=capture,
     )

@@ -1,7 +1,9 @@
 {#- The clock for every time judgement: dbt var `now` (ISO 8601, offset allowed) when given,
-    else the current time; always a naive UTC timestamp. -#}
+    else env var FLOOP_NOW (how floop's own dbt calls pass it: a changed var makes dbt re-parse
+    the whole project, a changed env var only the files that read it), else the current time;
+    always a naive UTC timestamp. -#}
 {% macro floop_now() -%}
-    {%- set now = var('now', none) -%}
+    {%- set now = var('now', none) or env_var('FLOOP_NOW', '') -%}
     {%- if now -%}
         cast(cast('{{ now }}' as timestamptz) at time zone 'UTC' as timestamp)
     {%- else -%}

@@ -75,9 +75,10 @@ def partition_for(now: datetime) -> str:
 
 
 @contextlib.contextmanager
-def warehouse_env(warehouse: Path) -> Iterator[None]:
-    """FLOOP_WAREHOUSE for dbt subprocesses started by dagster-dbt (it copies os.environ), and
-    the virtualenv's bin on PATH (its preparer looks for `dbt` there)."""
+def warehouse_env(warehouse: Path, now: datetime | None = None) -> Iterator[None]:
+    """FLOOP_WAREHOUSE (and the clock, FLOOP_NOW) for dbt subprocesses started by dagster-dbt
+    (it copies os.environ), and the virtualenv's bin on PATH (its preparer looks for `dbt`
+    there)."""
     env = dbt_env(Path(warehouse))
     new = {
         "FLOOP_WAREHOUSE": env["FLOOP_WAREHOUSE"],
@@ -85,6 +86,9 @@ def warehouse_env(warehouse: Path) -> Iterator[None]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
+    if now is not None:
+        # an env var, not a dbt var: see macros/time.sql (no full re-parse on every run)
+        new["FLOOP_NOW"] = now.isoformat()
     old = {k: os.environ.get(k) for k in new}
     os.environ.update(new)
     try:
@@ -299,16 +303,16 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         from floop.dbt import run_dbt
 
         warehouse = Path(floop.warehouse)
-        dbt_vars = {"now": run_now(context).isoformat()}
-        with warehouse_env(warehouse):
+        now = run_now(context)
+        with warehouse_env(warehouse, now):
             # Same target folder as the CLI: one manifest, one partial-parse state.
             yield from dbt.cli(
-                ["build", "--vars", json.dumps(dbt_vars)],
+                ["build"],
                 context=context,
                 target_path=project.target_path,
             ).stream()
         # The docs site (dbt docs serve) reflects what was just built.
-        run_dbt(["docs", "generate"], warehouse, vars=dbt_vars, capture=True)
+        run_dbt(["docs", "generate"], warehouse, vars={"now": now.isoformat()}, capture=True)
 
     return floop_dbt
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -199,3 +200,19 @@ def test_anonymous_flood_cannot_move_the_weighted_share(built_warehouse: Path) -
     )[0][0]
     assert abs(raw_share - without_anonymous) > 0.2, "the flood is visible in the raw share"
     assert abs(weighted - without_anonymous) < 0.1, "and barely moves the weighted share"
+
+
+def test_weeks_ago_follows_the_injected_clock(built_warehouse: Path) -> None:
+    """The fixture builds with --now 2026-11-20 (a Friday in the ISO week of Monday
+    2026-11-16), passed to dbt as FLOOP_NOW: weeks_ago counts back from that week, not from the
+    wall clock."""
+    from conftest import TEST_NOW
+
+    assert TEST_NOW.startswith("2026-11-20")
+    rows = query(
+        built_warehouse,
+        "select distinct interaction_week, weeks_ago from marts.fct_version_changes_weekly",
+    )
+    assert rows
+    for week, weeks_ago in rows:
+        assert weeks_ago == (date(2026, 11, 16) - week).days // 7, (week, weeks_ago)
