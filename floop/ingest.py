@@ -88,26 +88,24 @@ class IngestResult:
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
 
-    @property
-    def rejected_by_reason(self) -> dict[str, int]:
+    def _summed(self, attr: str) -> dict[str, int]:
+        """A per-file count dict summed over the run's files, largest first."""
         total: Counter[str] = Counter()
         for f in self.files:
-            total.update(f.rejected_by_reason)
+            total.update(getattr(f, attr))
         return dict(total.most_common())
+
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        return self._summed("rejected_by_reason")
 
     @property
     def unknown_fields(self) -> dict[str, int]:
-        total: Counter[str] = Counter()
-        for f in self.files:
-            total.update(f.unknown_fields)
-        return dict(total.most_common())
+        return self._summed("unknown_fields")
 
     @property
     def accepted_by_type(self) -> dict[str, int]:
-        total: Counter[str] = Counter()
-        for f in self.files:
-            total.update(f.accepted_by_type)
-        return dict(total.most_common())
+        return self._summed("accepted_by_type")
 
 
 # --------------------------------------------------------------------------------------------
