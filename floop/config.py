@@ -1,13 +1,21 @@
-"""Project defaults, overridable by environment variables, so plain commands just work."""
+"""Project defaults, overridable by environment variables, so plain commands just work; and the
+one `Layout` that derives every path floop writes from the warehouse file."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from floop.errors import UsageError
+
 # The repo root: dbt_project.yml, models/ and the default data folders live here.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# Dataset policies, one YAML file each (floop.policy).
+POLICIES_DIR = PROJECT_DIR / "policies"
+# The seed that names the workflows and their primary outcome metric.
+WORKFLOWS_SEED = PROJECT_DIR / "seeds" / "workflows.csv"
 
 
 def _path(env: str, default: Path) -> Path:
@@ -25,21 +33,88 @@ def landing_dir() -> Path:
     return _path("FLOOP_LANDING", PROJECT_DIR / "landing")
 
 
-def exports_dir() -> Path:
-    """Where dataset exports are written (FLOOP_EXPORTS)."""
-    return _path("FLOOP_EXPORTS", PROJECT_DIR / "exports")
+@dataclass(frozen=True)
+class Layout:
+    """Every path floop reads or writes for one warehouse file. Build it with `for_warehouse`;
+    nothing else derives a path from the warehouse.
+
+    The default warehouse keeps dbt's files in the project's `target/` and exports in
+    `exports/` (FLOOP_EXPORTS overrides); any other warehouse gets its own folders beside it,
+    so a scratch warehouse (a test, a benchmark) never writes into the project's.
+    """
+
+    warehouse: Path
+    dbt_target: Path
+    exports: Path
+    analyst_copy: Path
+
+    @classmethod
+    def for_warehouse(cls, warehouse: Path | str | None = None) -> Layout:
+        default = warehouse_path()
+        wh = Path(warehouse).expanduser().resolve() if warehouse else default
+        is_default = wh == default
+        target = PROJECT_DIR / "target" if is_default else wh.with_name(f"{wh.stem}_dbt_target")
+        exports = _path("FLOOP_EXPORTS", PROJECT_DIR / "exports")
+        if not is_default and not os.environ.get("FLOOP_EXPORTS"):
+            exports = wh.with_name("exports")
+        analyst = _path("FLOOP_ANALYST_COPY", wh.with_name("analyst.duckdb"))
+        return cls(warehouse=wh, dbt_target=target, exports=exports, analyst_copy=analyst)
+
+    @property
+    def dbt_logs(self) -> Path:
+        return self.dbt_target / "logs"
+
+    @property
+    def dbt_manifest(self) -> Path:
+        return self.dbt_target / "manifest.json"
+
+    @property
+    def dbt_docs(self) -> Path:
+        return self.dbt_target / "index.html"
+
+    @property
+    def run_log(self) -> Path:
+        """dbt's and Dagster's output of `floop run`."""
+        return self.warehouse.with_name(f"{self.warehouse.stem}_run.log")
+
+    @property
+    def gx_root(self) -> Path:
+        """Great Expectations' project root: GX keeps its files in `<root>/gx/`."""
+        return self.warehouse.parent
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.gx_root / "gx"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.gx_dir / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    @property
+    def truth(self) -> Path:
+        """The simulator's planted truths for the demo warehouse."""
+        return self.warehouse.with_name("demo.truth.json")
+
+    @property
+    def hash_key_file(self) -> Path:
+        """The generated key for user and actor hashes (owner-readable only)."""
+        return self.warehouse.with_name(f"{self.warehouse.stem}.hash_key")
 
 
-def analyst_copy_path() -> Path:
-    """The read-only copy analysts and dashboards read (FLOOP_ANALYST_COPY)."""
-    return _path("FLOOP_ANALYST_COPY", warehouse_path().with_name("analyst.duckdb"))
-
-
-def parse_now(value: str | None) -> datetime:
-    """`--now` as a naive UTC datetime; the wall clock when not given."""
-    if not value:
+def parse_now(value: str | None, *, option: str = "--now") -> datetime:
+    """`--now` as a naive UTC datetime; the wall clock when not given (None). An empty or
+    malformed value is a UsageError (one line, exit 2), never the wall clock by accident."""
+    if value is None:
         return datetime.now(UTC).replace(tzinfo=None)
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    text = value.strip()
+    try:
+        if not text:
+            raise ValueError("empty")
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option} {value!r} is not an ISO 8601 time (e.g. 2026-11-20T00:00:00Z)"
+        ) from None
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
     return dt

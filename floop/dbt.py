@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from floop import config
-from floop.cli import OperationalError
+from floop.errors import OperationalError
 
 
 def dbt_executable() -> str:

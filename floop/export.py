@@ -37,8 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from floop import config
-from floop.cli import OperationalError
+from floop.errors import OperationalError
 from floop.policy import Policy, compile_feedback_filter, load_policy, sha256_json
+from floop.sql import sql_list as _sql_list
+from floop.sql import sql_str as _sql_str
 from floop.warehouse import connect
 
 MANIFEST_VERSION = 1
@@ -98,14 +100,6 @@ def registry_ddl() -> list[str]:
 def ensure_registry_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in registry_ddl():
         con.execute(stmt)
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(_sql_str(v) for v in values) + ")"
 
 
 def window_bounds(policy: Policy, as_of: date) -> tuple[date, date]:
@@ -587,7 +581,7 @@ def main(args: argparse.Namespace) -> int:
         args.policy,
         args.warehouse or config.warehouse_path(),
         args.as_of,
-        args.out or config.exports_dir(),
+        args.out or config.Layout.for_warehouse(args.warehouse).exports,
     )
     m = json.loads(manifest_path.read_text())
     rows = m["rows"]

@@ -28,10 +28,9 @@ from typing import Any
 import duckdb
 
 from floop.contract import RAW_SCHEMA, Contract, FieldSpec, load_contract
+from floop.landing import file_format
+from floop.sql import sql_str as _sql_str
 from floop.warehouse import connect, ensure_raw_schema
-
-# File name endings that are landing files, longest first so `.jsonl.gz` wins over `.gz`.
-FORMATS: tuple[str, ...] = ("jsonl.gz", "ndjson.gz", "jsonl", "ndjson", "parquet")
 
 
 class IngestError(Exception):
@@ -626,18 +625,6 @@ end"""
 # Files
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def file_format(path: Path) -> str | None:
-    name = path.name.lower()
-    for fmt in FORMATS:
-        if name.endswith("." + fmt):
-            return fmt
-    return None
-
-
 def list_landing(landing: Path) -> list[Path]:
     """Every landing file under `landing`, recursively, sorted by path (determinism)."""
     files = [p for p in landing.rglob("*") if p.is_file() and file_format(p)]
@@ -892,7 +879,7 @@ def ingest(
 ) -> IngestResult:
     """Load every landing file not loaded before. Raises `floop.cli.OperationalError` for
     failures of the run itself (folder missing, warehouse locked, disk full)."""
-    from floop.cli import OperationalError
+    from floop.errors import OperationalError
 
     landing = Path(landing).resolve()
     warehouse = Path(warehouse)

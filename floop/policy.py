@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from floop import config
-from floop.cli import OperationalError
+from floop.errors import OperationalError
 
 POLICIES_DIR = config.PROJECT_DIR / "policies"
 

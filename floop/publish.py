@@ -24,7 +24,8 @@ from pathlib import Path
 
 import duckdb
 
-from floop.cli import OperationalError
+from floop.errors import OperationalError
+from floop.sql import sql_str as _sql_str
 
 PUBLISHED_SCHEMAS = ("marts",)
 DOCUMENTED_ONLY_SCHEMAS = ("intermediate",)
@@ -50,10 +51,6 @@ def _documented_models(manifest_path: Path | None) -> dict[tuple[str, str], dict
         if node.get("resource_type") == "model":
             out[(node["schema"], node.get("alias") or node["name"])] = node
     return out
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def select_tables(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from floop import config
-from floop.cli import OperationalError
+from floop.errors import OperationalError
 
 # Run-level dagster log output: warnings and errors only; floop prints its own step lines.
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

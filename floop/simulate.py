@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from floop.contract import load_contract
+from floop.landing import file_format
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -1458,7 +1459,7 @@ def simulate(
     progress: bool = False,
 ) -> Path:
     """Write `days` of traffic into the landing folder `out`; return the truth file's path."""
-    from floop.cli import OperationalError
+    from floop.errors import OperationalError
 
     _check_world()
     if days < 1 or tasks_per_day < 1:
@@ -1588,11 +1589,7 @@ def _write_truth(
     st = plan.stats
     files = {}
     for rel in sorted(line_counts):
-        fmt = next(
-            f
-            for f in ("jsonl.gz", "ndjson.gz", "jsonl", "ndjson", "parquet")
-            if rel.endswith("." + f)
-        )
+        fmt = file_format(rel)
         pf = per_file[rel]
         files[rel] = {"format": fmt, "lines": line_counts[rel], **pf}
         if pf["accepted"] + pf["duplicate"] + pf["rejected"] != line_counts[rel]:

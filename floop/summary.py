@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import duckdb
 
+from floop.config import Layout
 from floop.contract import RAW_SCHEMA, load_contract
 from floop.warehouse import connect
 
@@ -201,15 +202,10 @@ def summary_lines(warehouse: Path) -> list[str]:
         # Where things are ---------------------------------------------------------------
         out.append("where:")
         out.append(f"  DuckDB file:  {warehouse.resolve()}")
-        from floop import config
-
-        for copy in (warehouse.resolve().with_name("analyst.duckdb"), config.analyst_copy_path()):
-            if copy.exists() and copy != warehouse.resolve():
-                out.append(f"  analyst copy: {copy} (read-only, marts only)")
-                break
-        from floop.dbt import dbt_env  # lazy: pulls in the CLI module
-
-        docs = Path(dbt_env(warehouse)["DBT_TARGET_PATH"]) / "index.html"
+        layout = Layout.for_warehouse(warehouse)
+        if layout.analyst_copy.exists() and layout.analyst_copy != layout.warehouse:
+            out.append(f"  analyst copy: {layout.analyst_copy} (read-only, marts only)")
+        docs = layout.dbt_docs
         out.append(
             f"  dbt docs:     {docs}"
             + ("" if docs.exists() else "  (not generated yet: dbt docs generate)")

@@ -231,8 +231,8 @@ def version_label(prompt: str, model: str, model_version: str, knowledge: str | 
 
 
 def test_dashboard_refuses_missing_warehouse(tmp_path: Path) -> None:
-    from floop.cli import OperationalError
     from floop.dashboard import main
+    from floop.errors import OperationalError
 
     with pytest.raises(OperationalError, match="does not exist"):
         main(argparse.Namespace(warehouse=tmp_path / "nope.duckdb", port=8599))

@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from floop import export
-from floop.cli import OperationalError
 from floop.cli import main as cli_main
+from floop.errors import OperationalError
 from floop.policy import (
     EXPORTABLE_COLUMNS,
     PolicyError,

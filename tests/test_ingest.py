@@ -336,7 +336,7 @@ def test_ingest_stamp_strictly_increases(tmp_path: Path) -> None:
 
 
 def test_missing_landing_is_operational_error(tmp_path: Path) -> None:
-    from floop.cli import OperationalError
+    from floop.errors import OperationalError
 
     with pytest.raises(OperationalError, match="does not exist"):
         run(tmp_path / "nope", tmp_path / "wh.duckdb")

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from floop.cli import OperationalError
+from floop.errors import OperationalError
 from floop.publish import RESTRICTED_COLUMNS, publish_analyst_copy
 
 

@@ -368,7 +368,7 @@ def test_zero_rates_give_clean_files(tmp_path: Path) -> None:
 
 
 def test_refuses_to_overwrite_landed_days(tmp_path: Path) -> None:
-    from floop.cli import OperationalError
+    from floop.errors import OperationalError
 
     _run(tmp_path, days=1, tasks=5)
     with pytest.raises(OperationalError):

@@ -61,9 +61,10 @@ def streamlit_env(warehouse: Path) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from floop.cli import OperationalError
+    from floop.errors import OperationalError
 
-    warehouse = Path(args.warehouse or config.analyst_copy_path()).expanduser().resolve()
+    default = config.Layout.for_warehouse().analyst_copy
+    warehouse = Path(args.warehouse or default).expanduser().resolve()
     if not warehouse.exists():
         raise OperationalError(
             f"{warehouse} does not exist: run `floop run` first (it writes the analyst copy), "

@@ -49,7 +49,7 @@ def _warehouse_arg() -> Path:
     if not value:
         from floop import config
 
-        value = str(config.analyst_copy_path())
+        value = str(config.Layout.for_warehouse().analyst_copy)
     return Path(value)
 
 
