@@ -122,6 +122,12 @@ class Contract:
     def all_field_names(self) -> set[str]:
         return {f.name for t in self.event_types for f in self.fields(t)}
 
+    def personal_data_fields(self) -> dict[str, str]:
+        """Field name -> how it is protected (`hash` or `redact`), for every field marked `pii`."""
+        return {
+            f.name: f.pii for t in self.event_types for f in self.fields(t) if f.pii is not None
+        }
+
     def raw_table(self, event_type: str) -> str:
         return f"{RAW_SCHEMA}.{event_type}_events"
 

@@ -7,6 +7,7 @@ The policy compiles to one DuckDB `where` clause (no Python loop over rows).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -17,9 +18,8 @@ from typing import Any
 import yaml
 
 from floop import config
+from floop.contract import load_contract
 from floop.errors import OperationalError
-
-POLICIES_DIR = config.PROJECT_DIR / "policies"
 
 # What a dataset is for -> the consent_scope every row must carry (a boolean of the wide table).
 PURPOSE_CONSENT: dict[str, str] = {
@@ -45,22 +45,39 @@ EXPORTABLE_COLUMNS: tuple[str, ...] = (
     "primary_outcome_at", "secondary_outcomes", "has_feedback_before_interaction",
 )  # fmt: skip
 
-# Asked-for columns that are refused, with the reason shown to the policy author.
-REFUSED_COLUMNS: dict[str, str] = {
-    "user_id": "personal data; datasets carry no person identifiers",
-    "user_key": "a pseudonymous person key; datasets carry no person identifiers",
-    "actor_id": "personal data; datasets carry no person identifiers",
-    "actor_key": "a pseudonymous person key; datasets carry no person identifiers",
-    "feedback_text": "free text is exported only redacted: use comments_redacted",
-    "comments": "free text is exported only redacted: use comments_redacted",
-    "comment_text": "free text is exported only redacted: use comments_redacted",
-    "feedback_text_redacted": "the wide table's redacted text column is comments_redacted",
-}
+_NO_PERSON = "datasets carry no person identifiers"
+_REDACTED_ONLY = "free text is exported only redacted: use comments_redacted"
+
+
+def _refused_columns() -> dict[str, str]:
+    """Asked-for columns that are refused, with the reason shown to the policy author: the
+    contract's personal-data fields (and the keyed hash staging derives from each `_id`)."""
+    refused: dict[str, str] = {}
+    for name, kind in load_contract().personal_data_fields().items():
+        if kind == "hash":
+            refused[name] = f"personal data; {_NO_PERSON}"
+            refused[name.removesuffix("_id") + "_key"] = f"a pseudonymous person key; {_NO_PERSON}"
+        else:
+            refused[name] = _REDACTED_ONLY
+    refused["comments"] = refused["comment_text"] = _REDACTED_ONLY
+    refused["feedback_text_redacted"] = "the wide table's redacted text column is comments_redacted"
+    return refused
+
+
+REFUSED_COLUMNS: dict[str, str] = _refused_columns()
 
 # Columns every dataset has (they identify a row and its partition), whatever the policy lists.
 KEY_COLUMNS: tuple[str, ...] = ("output_id", "task_id", "tenant_id", "task_type")
 
-WORKFLOWS: tuple[str, ...] = ("support_chat", "code_assist", "rag_qa")
+
+
+def _seed_workflows() -> tuple[str, ...]:
+    """The workflow names of the seed `seeds/workflows.csv` (the one list of workflows)."""
+    with open(config.WORKFLOWS_SEED, newline="", encoding="utf-8") as fh:
+        return tuple(row["task_type"] for row in csv.DictReader(fh))
+
+
+WORKFLOWS: tuple[str, ...] = _seed_workflows()
 SHADOW_MODES: tuple[str, ...] = ("exclude", "include", "only")
 PARTITION_KEYS: tuple[str, ...] = ("tenant", "compliance_domain")
 
@@ -191,7 +208,7 @@ def policy_path(name_or_path: str | Path, policies_dir: Path | None = None) -> P
     p = Path(name_or_path)
     if p.suffix in (".yml", ".yaml") and p.exists():
         return p.resolve()
-    base = policies_dir or POLICIES_DIR
+    base = policies_dir or config.POLICIES_DIR
     for suffix in (".yml", ".yaml"):
         cand = base / f"{name_or_path}{suffix}"
         if cand.exists():
@@ -201,7 +218,7 @@ def policy_path(name_or_path: str | Path, policies_dir: Path | None = None) -> P
 
 
 def list_policies(policies_dir: Path | None = None) -> list[Path]:
-    base = policies_dir or POLICIES_DIR
+    base = policies_dir or config.POLICIES_DIR
     return sorted([*base.glob("*.yml"), *base.glob("*.yaml")])
 
 

@@ -24,13 +24,15 @@ from pathlib import Path
 
 import duckdb
 
+from floop.contract import load_contract
 from floop.errors import OperationalError
 from floop.sql import sql_str as _sql_str
 
 PUBLISHED_SCHEMAS = ("marts",)
 DOCUMENTED_ONLY_SCHEMAS = ("intermediate",)
 NEVER_PUBLISHED_SCHEMAS = ("raw", "staging", "registry", "reference")
-RESTRICTED_COLUMNS = frozenset({"user_id", "actor_id", "feedback_text", "raw_line"})
+# Columns of personal or raw data: the contract's `pii` fields and the quarantine's raw line.
+RESTRICTED_COLUMNS = frozenset({*load_contract().personal_data_fields(), "raw_line"})
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from floop.config import Layout
 from floop.contract import RAW_SCHEMA, Contract, load_contract
 
 if TYPE_CHECKING:
@@ -209,10 +210,6 @@ def _observed(result: dict[str, Any]) -> str | None:
     return None
 
 
-def gx_dir(warehouse: Path) -> Path:
-    return Path(warehouse).resolve().parent / "gx"
-
-
 def validate_load(con: duckdb.DuckDBPyConnection, result: IngestResult) -> QualityResult:
     """Validate the rows `result.load_id` accepted; record and render the results."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls
@@ -229,7 +226,7 @@ def validate_load(con: duckdb.DuckDBPyConnection, result: IngestResult) -> Quali
     if volume is not None:
         batches.append(volume)
 
-    root = gx_dir(result.warehouse).parent
+    root = Layout.for_warehouse(result.warehouse).gx_root
     context = gx.get_context(mode="file", project_root_dir=str(root))
     # No tqdm bars on the terminal: floop prints its own summary.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)

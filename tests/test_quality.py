@@ -9,8 +9,8 @@ import pytest
 from ingest_helpers import NOW, line, query, table_counts, write_lines
 
 from floop.cli import main
+from floop.config import Layout
 from floop.contract import load_contract
-from floop.quality import gx_dir
 
 pytestmark = pytest.mark.slow  # GX import and checkpoints take seconds
 
@@ -63,7 +63,7 @@ def test_batch_quality_records_failures_and_keeps_data(
     # Data Docs beside the warehouse, and the summary says where and what failed.
     docs = Path(rows[0][5])
     assert docs.is_file() and docs.name == "index.html"
-    assert docs.is_relative_to(gx_dir(wh))
+    assert docs.is_relative_to(Layout.for_warehouse(wh).gx_dir)
     assert f"Data Docs: {docs}" in out2
     assert "FAILED" in out2 and "rejected_share" in out2
 
@@ -74,4 +74,4 @@ def test_no_gx_when_nothing_accepted(tmp_path: Path) -> None:
     args = ["ingest", "--landing", str(landing), "--warehouse", str(wh), "--quiet"]
     assert main([*args, "--now", NOW.isoformat() + "Z"]) == 0
     assert query(wh, "select count(*) from raw.gx_validations") == [(0,)]
-    assert not gx_dir(wh).exists()
+    assert not Layout.for_warehouse(wh).gx_dir.exists()
