@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     extra_day = start + timedelta(days=args.days)
     history_now = parse_now(f"{extra_day}T00:30:00Z")
     extra_now = parse_now(f"{extra_day + timedelta(days=1)}T00:30:00Z")
-    dbt_vars: dict[str, object] = {"now": history_now.isoformat()}
+    dbt_vars: dict[str, object] = {}
     if args.lookback_days is not None:
         dbt_vars["lookback_days"] = args.lookback_days
     try:
@@ -250,28 +250,28 @@ def main(argv: list[str] | None = None) -> int:
         timed("ingest", ingest, landing, wh, history_now, quality=False)
         n = count(wh, "select count(distinct output_id) from raw.interaction_events")
         print(f"interactions: {n:,}")
-        run_dbt(["seed"], wh, vars=dbt_vars, capture=True)
+        run_dbt(["seed"], wh, vars=dbt_vars, now=history_now, capture=True)
         wide_only = timed(
             "    dbt run --full-refresh +fct_interactions",
             run_dbt, ["run", "--full-refresh", "--select", "+fct_interactions"], wh,
-            vars=dbt_vars, capture=True,
+            vars=dbt_vars, now=history_now, capture=True,
         )  # fmt: skip
         full = timed(
             "(a) dbt run --full-refresh (all models)",
-            run_dbt, ["run", "--full-refresh"], wh, vars=dbt_vars, capture=True,
+            run_dbt, ["run", "--full-refresh"], wh, vars=dbt_vars, now=history_now, capture=True,
         )  # fmt: skip
         slowest_models(wh)
         if not args.no_tests:
-            timed("    dbt test (all tests)", run_dbt, ["test"], wh, vars=dbt_vars, capture=True)
+            timed("    dbt test (all tests)", run_dbt, ["test"], wh, vars=dbt_vars, now=history_now,
+                  capture=True)
         hand = timed("(c) hand-written SQL, raw -> wide table", hand_written, wh)
         for folder in sorted(simulated.iterdir()):
             if folder.is_dir():
                 folder.rename(landing / folder.name)
         timed("    ingest of the extra day", ingest, landing, wh, extra_now, quality=False)
-        inc_vars = {**dbt_vars, "now": extra_now.isoformat()}
         inc = timed(
             "(b) dbt run, incremental day (all models)",
-            run_dbt, ["run"], wh, vars=inc_vars, capture=True,
+            run_dbt, ["run"], wh, vars=dbt_vars, now=extra_now, capture=True,
         )  # fmt: skip
         slowest_models(wh)
         print(f"full dbt run / hand-written SQL: {full / hand:.2f}x (target <= 1.5x)")

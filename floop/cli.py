@@ -1,17 +1,18 @@
-"""The one `floop` command. Subcommands import their module lazily to keep `--help` fast."""
+"""The one `floop` command: argument parsing, exit codes and one-line errors. Nothing imports
+this module; it imports the library (and `orchestration` for `floop run`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from floop import config
-
-
-class OperationalError(Exception):
-    """A failure of the run itself (not of the data): printed as one line, exit code 2."""
+from floop import config, dashboard, export, ingest, simulate
+from floop.config import Layout
+from floop.errors import FloopError
+from floop.summary import print_summary
 
 
 def _warehouse(p: argparse.ArgumentParser) -> None:
@@ -42,8 +43,6 @@ def _now(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from floop import ingest
-
     return ingest.main(
         landing=args.landing or config.landing_dir(),
         warehouse=args.warehouse or config.warehouse_path(),
@@ -53,26 +52,38 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from floop import simulate
-
     return simulate.main(args)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from floop import run
+    # Imported here, not at the top: Dagster and dagster-dbt take ~3.5 s to import, which every
+    # other subcommand (and `floop --help`) would pay.
+    from orchestration.runner import report_lines, run_job
 
-    return run.main(args)
+    landing = Path(args.landing or config.landing_dir()).resolve()
+    layout = Layout.for_warehouse(args.warehouse)
+    now = config.parse_now(args.now)
+    started = time.monotonic()
+    print(f"floop run: {landing} -> {layout.warehouse} (clock {now.isoformat()})", flush=True)
+    report = run_job(landing, layout, now)
+    print(f"floop run: dagster run {report.run_id} (partition {report.partition})")
+    print("\n".join(report_lines(report)))
+    if not report.success:
+        print(
+            f"floop run: FAILED after {time.monotonic() - started:.1f}s; the analyst copy "
+            "was not replaced. Details: the run in the Dagster UI (scripts/dagster-ui.sh start)."
+        )
+        return 1
+    print_summary(layout.warehouse)
+    print(f"floop run: finished in {time.monotonic() - started:.1f}s", flush=True)
+    return 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from floop import export
-
     return export.main(args)
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
-    from floop import dashboard
-
     return dashboard.main(args)
 
 
@@ -136,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except OperationalError as exc:
+    except FloopError as exc:
         print(f"floop {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -145,8 +156,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # `python -m floop.cli` runs this file as __main__: call the imported module's main so that
-    # `floop.cli.OperationalError` raised by subcommands is the class caught there.
-    from floop.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

@@ -1,4 +1,9 @@
-"""Run dbt against one warehouse file, the same way from the CLI, tests and benchmarks."""
+"""Run dbt against one warehouse file, the same way from the CLI, Dagster, tests and benchmarks.
+
+The clock reaches dbt only as `FLOOP_NOW` in the environment of the dbt child process (read by
+the macro `floop_now()`): never through `os.environ` of this process, and never as a dbt var (a
+var that changes on every run forces dbt to re-parse the whole project).
+"""
 
 from __future__ import annotations
 
@@ -6,66 +11,73 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
-from floop import config
+from floop.config import PROJECT_DIR, Layout
 from floop.errors import OperationalError
+
+# The launcher Dagster's dbt resource runs instead of `dbt` (see `launch`).
+LAUNCHER = "floop-dbt"
+_ENV_FLAG = "--env="
+
+
+def _bin(name: str) -> str:
+    """NAME from this interpreter's bin folder (the virtualenv), else NAME on PATH."""
+    exe = Path(sys.executable).parent / name
+    return str(exe) if exe.exists() else name
 
 
 def dbt_executable() -> str:
-    exe = Path(sys.executable).parent / "dbt"
-    return str(exe) if exe.exists() else "dbt"
+    return _bin("dbt")
 
 
-def dbt_env(warehouse: Path, target_path: Path | None = None) -> dict[str, str]:
-    """Environment for a dbt call: the warehouse, profiles from the repo, per-warehouse target.
+def launcher_executable() -> str:
+    return _bin(LAUNCHER)
 
-    Each warehouse other than the default gets its own target/ and logs/, so concurrent dbt
-    calls on different files (tests, benchmarks) never share partial-parse state.
-    """
-    warehouse = Path(warehouse).resolve()
-    if target_path is None:
-        if warehouse == config.warehouse_path():
-            target_path = config.PROJECT_DIR / "target"
-        else:
-            target_path = warehouse.parent / f"{warehouse.stem}_dbt_target"
-    env = dict(os.environ)
-    env.update(
-        FLOOP_WAREHOUSE=str(warehouse),
-        DBT_PROFILES_DIR=str(config.PROJECT_DIR),
-        DBT_PROJECT_DIR=str(config.PROJECT_DIR),
-        DBT_TARGET_PATH=str(target_path),
-        DBT_LOG_PATH=str(Path(target_path) / "logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-    )
+
+def as_layout(warehouse: Layout | Path | str) -> Layout:
+    return warehouse if isinstance(warehouse, Layout) else Layout.for_warehouse(warehouse)
+
+
+def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
+    """What a dbt child process needs on top of the inherited environment: the warehouse, the
+    project's profile, the layout's target and log folders, and the clock when given."""
+    env = {
+        "FLOOP_WAREHOUSE": str(layout.warehouse),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_PROJECT_DIR": str(PROJECT_DIR),
+        "DBT_TARGET_PATH": str(layout.dbt_target),
+        "DBT_LOG_PATH": str(layout.dbt_logs),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    if now is not None:
+        env["FLOOP_NOW"] = now.isoformat()
     return env
 
 
 def run_dbt(
     args: list[str],
-    warehouse: Path,
+    warehouse: Layout | Path | str,
     *,
+    now: datetime | None = None,
     vars: dict[str, object] | None = None,
-    target_path: Path | None = None,
     check: bool = True,
     capture: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """`dbt ARGS` on WAREHOUSE. Raises OperationalError on failure when check is set."""
+    """`dbt ARGS` on the warehouse, with the clock NOW (the wall clock when None). Raises
+    OperationalError on failure when CHECK is set."""
+    layout = as_layout(warehouse)
     cmd = [dbt_executable(), *args]
-    vars = dict(vars or {})
-    env = dbt_env(warehouse, target_path)
-    now = vars.pop("now", None)
-    if now is not None:
-        # the clock goes in as FLOOP_NOW (see macros/time.sql): a var that changes on every
-        # run would cost a full re-parse of the project each time
-        env["FLOOP_NOW"] = str(now)
     if vars:
         cmd += ["--vars", json.dumps(vars)]
     proc = subprocess.run(
         cmd,
-        cwd=config.PROJECT_DIR,
-        env=env,
+        cwd=PROJECT_DIR,
+        env={**os.environ, **child_env(layout, now)},
         text=True,
         capture_output=capture,
     )
@@ -73,3 +85,30 @@ def run_dbt(
         tail = (proc.stdout or "")[-4000:] if capture else ""
         raise OperationalError(f"dbt {' '.join(args)} failed (exit {proc.returncode}){tail}")
     return proc
+
+
+def launcher_flags(layout: Layout, now: datetime | None = None) -> list[str]:
+    """Leading arguments for `floop-dbt` that carry floop's part of CHILD_ENV (the warehouse and
+    the clock) into the dbt process; dagster-dbt sets dbt's own folders itself."""
+    env = child_env(layout, now)
+    return [f"{_ENV_FLAG}{k}={v}" for k, v in env.items() if k.startswith("FLOOP_")]
+
+
+def launch(argv: Sequence[str] | None = None) -> NoReturn:
+    """`floop-dbt [--env=KEY=VALUE ...] DBT_ARGS...`: exec dbt with those variables added.
+
+    dagster-dbt starts dbt with a copy of the parent's environment and offers no way to add to
+    it per run; it does put a resource's `global_config_flags` right after the executable. So
+    Dagster's dbt resource runs this launcher with the run's clock and warehouse as flags, and
+    the running process's own environment is never touched.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    extra: dict[str, str] = {}
+    while args and args[0].startswith(_ENV_FLAG):
+        key, sep, value = args.pop(0)[len(_ENV_FLAG) :].partition("=")
+        if not key or not sep:
+            print(f"{LAUNCHER}: error: expected --env=KEY=VALUE", file=sys.stderr)
+            sys.exit(2)
+        extra[key] = value
+    exe = dbt_executable()
+    os.execvpe(exe, [exe, *args], {**os.environ, **extra})

@@ -234,10 +234,8 @@ def source_watermark(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def dbt_manifest_file(warehouse: Path) -> Path:
-    """target/manifest.json of the dbt runs on this warehouse (floop.dbt's per-warehouse path)."""
-    from floop.dbt import dbt_env
-
-    return Path(dbt_env(warehouse)["DBT_TARGET_PATH"]) / "manifest.json"
+    """target/manifest.json of the dbt runs on this warehouse (its Layout's dbt target)."""
+    return config.Layout.for_warehouse(warehouse).dbt_manifest
 
 
 def git_commit() -> str | None:

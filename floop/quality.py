@@ -213,6 +213,8 @@ def _observed(result: dict[str, Any]) -> str | None:
 def validate_load(con: duckdb.DuckDBPyConnection, result: IngestResult) -> QualityResult:
     """Validate the rows `result.load_id` accepted; record and render the results."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls
+    # Imported here: Great Expectations takes ~3.5 s to import, paid only by a load that
+    # accepted rows (not by `floop --help`, the dashboard or exports).
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.checkpoint import UpdateDataDocsAction

@@ -1,9 +1,9 @@
-{#- The clock for every time judgement: dbt var `now` (ISO 8601, offset allowed) when given,
-    else env var FLOOP_NOW (how floop's own dbt calls pass it: a changed var makes dbt re-parse
-    the whole project, a changed env var only the files that read it), else the current time;
-    always a naive UTC timestamp. -#}
+{#- The clock for every time judgement: env var FLOOP_NOW (ISO 8601, offset allowed), which
+    floop sets for the dbt child process only (floop.dbt.run_dbt, the floop-dbt launcher under
+    Dagster; a dbt var would make dbt re-parse the whole project on every run), else the current
+    time; always a naive UTC timestamp. -#}
 {% macro floop_now() -%}
-    {%- set now = var('now', none) or env_var('FLOOP_NOW', '') -%}
+    {%- set now = env_var('FLOOP_NOW', '') -%}
     {%- if now -%}
         cast(cast('{{ now }}' as timestamptz) at time zone 'UTC' as timestamp)
     {%- else -%}

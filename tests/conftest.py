@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from floop.cli import main
+from floop.config import parse_now
+from floop.dbt import run_dbt
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_DIR.parent / "shared"
 
@@ -31,8 +35,6 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small simulated landing folder (same seed every session)."""
-    from floop.cli import main
-
     root = tmp_path_factory.mktemp("demo")
     landing = root / "landing"
     rc = main(
@@ -58,9 +60,6 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def built_warehouse(demo_landing: Path) -> Iterator[Path]:
     """Ingested and dbt-built warehouse on the demo landing. Read-only for tests: copy it
     (``tmp_copy``) before writing."""
-    from floop.cli import main
-    from floop.dbt import run_dbt
-
     wh = demo_landing.parent / "floop.duckdb"
     assert (
         main(
@@ -77,5 +76,5 @@ def built_warehouse(demo_landing: Path) -> Iterator[Path]:
         )
         == 0
     )
-    run_dbt(["build"], wh, vars={"now": TEST_NOW})
+    run_dbt(["build"], wh, now=parse_now(TEST_NOW))
     yield wh

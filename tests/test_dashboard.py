@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from conftest import TEST_NOW
 
+from floop.config import parse_now
 from floop.dashboard.data import fmt_count, fmt_rate
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -164,7 +165,7 @@ def analyst_copy(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
         shutil.copytree(target, root / f"{wh.stem}_dbt_target")
     export_dataset("support_finetune", wh, TEST_NOW[:10], root / "exports")
     run_dbt(
-        ["run", "-s", "stg_dataset_manifests", "fct_dataset_lineage"], wh, vars={"now": TEST_NOW}
+        ["run", "-s", "stg_dataset_manifests", "fct_dataset_lineage"], wh, now=parse_now(TEST_NOW)
     )
     dest = root / "analyst.duckdb"
     publish_analyst_copy(wh, dest)

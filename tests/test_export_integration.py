@@ -238,7 +238,7 @@ def test_lineage_both_ways(built_warehouse: Path, tmp_path: Path) -> None:
     proc = run_dbt(
         ["build", "-s", "stg_versions", "stg_dataset_manifests", "fct_dataset_lineage"],
         wh,
-        vars={"now": TEST_NOW},
+        now=parse_now(TEST_NOW),
     )
     assert proc.returncode == 0  # the missing manifest warns, it does not fail the build
 

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 TENANT = "acme"
 # Look-back of one day, so every late change in the scenario below lies outside the window
 # and only the ingested_at watermark can bring it in.
-VARS = {"lookback_days": 1, "now": "2026-11-12T00:00:00Z"}
+VARS = {"lookback_days": 1}
+DBT_NOW = parse_now("2026-11-12T00:00:00Z")
 SELECT = ["--select", "+fct_interactions"]
 
 
@@ -242,14 +243,14 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     landing = root / "landing"
     landing.mkdir()
     inc = root / "inc.duckdb"
-    run_dbt(["seed"], inc, vars=VARS, capture=True)
+    run_dbt(["seed"], inc, vars=VARS, now=DBT_NOW, capture=True)
     for i, (now, events) in enumerate(DAYS):
         write_day(landing, i, events)
         ingest(landing, inc, parse_now(now), quality=False)  # GX not under test here
-        run_dbt(["run", *SELECT], inc, vars=VARS, capture=True)
+        run_dbt(["run", *SELECT], inc, vars=VARS, now=DBT_NOW, capture=True)
     full = root / "full.duckdb"
     shutil.copy(inc, full)
-    run_dbt(["run", *SELECT, "--full-refresh"], full, vars=VARS, capture=True)
+    run_dbt(["run", *SELECT, "--full-refresh"], full, vars=VARS, now=DBT_NOW, capture=True)
     return inc, full
 
 

@@ -4,6 +4,7 @@ and every mart column is documented."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -14,6 +15,7 @@ from types import ModuleType
 import duckdb
 import pytest
 
+from floop.config import Layout
 from floop.dbt import run_dbt
 
 pytestmark = pytest.mark.slow
@@ -158,7 +160,8 @@ def test_data_health_adds_up_to_the_ledger(built_warehouse: Path) -> None:
 
 def test_every_mart_column_is_documented(warehouse_copy: Path, tmp_path: Path) -> None:
     target = tmp_path / "target"
-    run_dbt(["docs", "generate"], warehouse_copy, target_path=target, capture=True)
+    layout = dataclasses.replace(Layout.for_warehouse(warehouse_copy), dbt_target=target)
+    run_dbt(["docs", "generate"], layout, capture=True)
     manifest = json.loads((target / "manifest.json").read_text())
     catalog = json.loads((target / "catalog.json").read_text())
     for name in MY_MARTS:

@@ -179,7 +179,7 @@ def first_run(env: Env) -> Any:
     from dagster import DagsterInstance
 
     from floop.cli import main
-    from floop.run import collect_report
+    from orchestration.runner import collect_report
 
     for i in range(2):
         write_day(env.landing, FIRST_DAY + timedelta(days=i))
@@ -283,7 +283,7 @@ def test_analyst_copy_holds_no_restricted_data(env: Env, first_run: Any) -> None
 def second_run(env: Env, first_run: Any) -> Any:
     """A third day lands; the run (ingest, fct_interactions, analyst copy) publishes while a
     reader holds the previous analyst copy open and keeps querying it."""
-    from floop.run import run_job
+    from orchestration.runner import run_job
 
     assert first_run[2].success
     day = FIRST_DAY + timedelta(days=2)
@@ -340,7 +340,7 @@ def test_planted_contract_break_fails_the_check_and_blocks_exports(
 ) -> None:
     """A row that bypassed ingest (consent scope outside the contract's enum) lands in raw: the
     staging test fails as a blocking check, so neither the exports nor the analyst copy run."""
-    from floop.run import run_job
+    from orchestration.runner import run_job
 
     assert second_run[0].success
     con = duckdb.connect(str(env.warehouse))
@@ -381,7 +381,7 @@ def test_planted_contract_break_fails_the_check_and_blocks_exports(
 
 
 def test_sensor_picks_up_each_new_landing_file_once(env: Env) -> None:
-    from orchestration.assets import FloopPaths
+    from orchestration.resources import FloopPaths
 
     landing = env.root / "sensor_landing"
     write_day(landing, FIRST_DAY)
@@ -423,7 +423,7 @@ def test_gx_failure_at_ingest_blocks_the_whole_job(env: Env, second_run: Any) ->
     """A landing file with too many bad lines: ingest quarantines them, the Great Expectations
     load suite (rejected share above the contract's maximum) fails as a blocking check, and
     neither dbt nor the exports nor the analyst copy run."""
-    from floop.run import run_job
+    from orchestration.runner import run_job
 
     assert second_run[0].success
     day = FIRST_DAY + timedelta(days=4)

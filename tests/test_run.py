@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from floop.cli import main
-from orchestration.assets import partition_for
+from orchestration.clock import partition_for
 
 
 def test_missing_landing_folder_is_one_line_exit_2(

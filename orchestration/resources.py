@@ -1,0 +1,66 @@
+"""Resources: where floop's files live (`FloopPaths`) and the dbt project and CLI."""
+
+import dataclasses
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject
+
+from floop.config import PROJECT_DIR, Layout
+from floop.dbt import dbt_executable, launcher_executable, launcher_flags, run_dbt
+
+
+class FloopPaths(dg.ConfigurableResource):
+    """Where floop's files live, for one deployment (or one test)."""
+
+    warehouse: str
+    landing: str
+    exports: str
+    analyst_copy: str
+    policies_dir: str
+
+    def layout(self) -> Layout:
+        """The warehouse's Layout, with the exports and analyst copy this deployment names."""
+        return dataclasses.replace(
+            Layout.for_warehouse(self.warehouse),
+            exports=Path(self.exports),
+            analyst_copy=Path(self.analyst_copy),
+        )
+
+
+def dbt_project(layout: Layout, prepare: bool = False) -> DbtProject:
+    """The dbt project with its manifest in the layout's target folder (the same one
+    `floop.dbt.run_dbt` uses: one manifest, one partial-parse state). `dbt parse` runs under
+    `dagster dev`, when PREPARE is set, or when the manifest is missing — through `run_dbt`, so
+    it sees the same profile as the builds (dagster-dbt's own preparer would not)."""
+    project = DbtProject(
+        project_dir=PROJECT_DIR, target_path=layout.dbt_target, profiles_dir=PROJECT_DIR
+    )
+    if prepare or not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+        run_dbt(["parse", "--quiet"], layout, capture=True)
+    return project
+
+
+def read_manifest(project: DbtProject) -> dict[str, Any]:
+    return json.loads(project.manifest_path.read_text())
+
+
+def dbt_resource(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=project, profiles_dir=str(PROJECT_DIR), dbt_executable=dbt_executable()
+    )
+
+
+def dbt_for_run(dbt: DbtCliResource, layout: Layout, now: datetime) -> DbtCliResource:
+    """DBT, launched through `floop-dbt` so that the run's clock and warehouse reach the dbt
+    child process only (see floop.dbt.launch)."""
+    return DbtCliResource(
+        project_dir=dbt.project_dir,
+        profiles_dir=dbt.profiles_dir,
+        dbt_executable=launcher_executable(),
+        global_config_flags=[*launcher_flags(layout, now), *dbt.global_config_flags],
+    )
