@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from floop import quality as quality_checks
 from floop.contract import RAW_SCHEMA, Contract, FieldSpec, load_contract
 from floop.landing import file_format
 from floop.sql import sql_str as _sql_str
@@ -965,9 +966,9 @@ def ingest(
                         f"[{i}/{len(files)} files] {fr.line()} [{fr.seconds:.1f}s]", file=sys.stderr
                     )
         if quality and result.accepted > 0:
-            from floop import quality as gx_quality  # slow import: only when needed
-
-            result.quality = gx_quality.validate_load(con, result)
+            result.quality = quality_checks.validate_load(
+                con, result.load_id, result.warehouse, result.now
+            )
     except (OSError, duckdb.Error) as exc:
         if _is_no_space(exc):
             raise OperationalError(f"no space left on device: {exc}") from exc

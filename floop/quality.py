@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,6 @@ from floop.contract import RAW_SCHEMA, Contract, load_contract
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from floop.ingest import IngestResult
 
 SUITE_PREFIX = "floop_batch"
 
@@ -210,8 +209,10 @@ def _observed(result: dict[str, Any]) -> str | None:
     return None
 
 
-def validate_load(con: duckdb.DuckDBPyConnection, result: IngestResult) -> QualityResult:
-    """Validate the rows `result.load_id` accepted; record and render the results."""
+def validate_load(
+    con: duckdb.DuckDBPyConnection, load_id: str, warehouse: Path, now: datetime
+) -> QualityResult:
+    """Validate the rows load LOAD_ID accepted; record (stamped NOW) and render the results."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls
     # Imported here: Great Expectations takes ~3.5 s to import, paid only by a load that
     # accepted rows (not by `floop --help`, the dashboard or exports).
@@ -221,14 +222,13 @@ def validate_load(con: duckdb.DuckDBPyConnection, result: IngestResult) -> Quali
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     contract = load_contract()
-    load_id = result.load_id
     batches = _event_batches(con, contract, load_id, gxe)
     batches.append(_load_batch(con, contract, load_id, gxe))
     volume = _volume_batch(con, contract, load_id, gxe)
     if volume is not None:
         batches.append(volume)
 
-    root = Layout.for_warehouse(result.warehouse).gx_root
+    root = Layout.for_warehouse(warehouse).gx_root
     context = gx.get_context(mode="file", project_root_dir=str(root))
     # No tqdm bars on the terminal: floop prints its own summary.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -280,15 +280,15 @@ def validate_load(con: duckdb.DuckDBPyConnection, result: IngestResult) -> Quali
     urls = context.get_docs_sites_urls()
     if urls and urls[0].get("site_url"):
         outcome.data_docs = Path(str(urls[0]["site_url"]).removeprefix("file://"))
-    _record(con, outcome, result)
+    _record(con, outcome, now)
     return outcome
 
 
-def _record(con: duckdb.DuckDBPyConnection, outcome: QualityResult, result: IngestResult) -> None:
+def _record(con: duckdb.DuckDBPyConnection, outcome: QualityResult, now: datetime) -> None:
     rows = [
         (
             outcome.load_id,
-            result.now,
+            now,
             r.suite_name,
             r.expectation_type,
             r.event_type,

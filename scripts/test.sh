@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-ruff check floop orchestration tests
+ruff check floop orchestration tests benchmarks scripts
+lint-imports --no-cache  # imports flow one way (pyproject.toml [tool.importlinter])
 pytest "$@"
