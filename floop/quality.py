@@ -27,7 +27,7 @@ from floop.contract import RAW_SCHEMA, Contract, load_contract
 if TYPE_CHECKING:
     import pandas as pd
 
-    from floop.ingest import IngestResult
+    from floop.ingest.result import IngestResult
 
 SUITE_PREFIX = "floop_batch"
 
