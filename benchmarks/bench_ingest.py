@@ -24,6 +24,9 @@ from pathlib import Path
 
 import duckdb
 
+from floop import quality
+from floop.ingest import ingest
+
 # Per event type: the JSON fields of one generated event (SQL expressions over i, the series).
 ENVELOPE = """
   'e' || case when i % 200 = 1 then i - 1 else i end as event_id,  -- 0.5% duplicates
@@ -85,8 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
 
-    from floop.ingest import ingest
-
     work = Path(tempfile.mkdtemp(prefix="floop-bench-")) if args.keep is None else args.keep
     landing = work / "landing"
     landing.mkdir(parents=True, exist_ok=True)
@@ -125,8 +126,6 @@ def main(argv: list[str] | None = None) -> int:
             result = ingest(landing, work / "floop.duckdb", now, progress=run == 0, quality=False)
             ingest_s = min(ingest_s, time.perf_counter() - t0)
             ingest_cpu = min(ingest_cpu, time.process_time() - c0)
-        from floop import quality
-
         con = duckdb.connect(str(work / "floop.duckdb"))
         t0 = time.perf_counter()
         qres = quality.validate_load(con, result)

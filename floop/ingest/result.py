@@ -1,0 +1,110 @@
+"""What one ingest run did: per file and in total the lines, accepted, duplicate and rejected
+counts (they always add up), and the summary `floop ingest` prints."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class FileResult:
+    path: str
+    file_format: str
+    lines: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    unknown_fields: dict[str, int] = field(default_factory=dict)
+    accepted_by_type: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    changed: bool = False  # same path loaded before with other content
+
+    def line(self) -> str:
+        text = (
+            f"{self.path}: {self.lines} lines, {self.accepted} accepted, "
+            f"{self.duplicate} duplicate, {self.rejected} rejected"
+        )
+        if self.rejected_by_reason:
+            text += " (" + ", ".join(f"{k} {v}" for k, v in self.rejected_by_reason.items()) + ")"
+        return text
+
+
+@dataclass
+class IngestResult:
+    load_id: str
+    landing: Path
+    warehouse: Path
+    now: datetime
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already loaded, same checksum
+    quality: Any = None  # floop.quality.QualityResult when GX ran
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    @property
+    def accepted(self) -> int:
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def duplicate(self) -> int:
+        return sum(f.duplicate for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def _summed(self, attr: str) -> dict[str, int]:
+        """A per-file count dict summed over the run's files, largest first."""
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(getattr(f, attr))
+        return dict(total.most_common())
+
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        return self._summed("rejected_by_reason")
+
+    @property
+    def unknown_fields(self) -> dict[str, int]:
+        return self._summed("unknown_fields")
+
+    @property
+    def accepted_by_type(self) -> dict[str, int]:
+        return self._summed("accepted_by_type")
+
+
+def format_summary(result: IngestResult) -> str:
+    out = []
+    for fr in result.files:
+        out.append(("changed content, loaded as new: " if fr.changed else "") + fr.line())
+    if result.skipped:
+        out.append(f"{len(result.skipped)} file(s) already loaded, skipped")
+    out.append(
+        f"total: {len(result.files)} file(s), {result.lines} lines, {result.accepted} accepted, "
+        f"{result.duplicate} duplicate, {result.rejected} rejected"
+    )
+    if result.accepted_by_type:
+        out.append(
+            "  accepted by type: "
+            + ", ".join(f"{k} {v}" for k, v in result.accepted_by_type.items())
+        )
+    if result.rejected_by_reason:
+        out.append(
+            "  rejected by reason: "
+            + ", ".join(f"{k} {v}" for k, v in result.rejected_by_reason.items())
+        )
+    if result.unknown_fields:
+        out.append(
+            "  unknown fields (kept in _extra_fields): "
+            + ", ".join(f"{k} {v}" for k, v in result.unknown_fields.items())
+        )
+    if result.quality is not None:
+        out.extend(result.quality.summary_lines())
+    return "\n".join(out)
