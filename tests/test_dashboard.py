@@ -23,7 +23,7 @@ import pytest
 from conftest import TEST_NOW
 
 from floop.config import parse_now
-from floop.dashboard.data import fmt_count, fmt_rate
+from floop.dashboard.charts import fmt_count, fmt_rate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
