@@ -239,6 +239,14 @@ def test_dashboard_refuses_missing_warehouse(tmp_path: Path) -> None:
         main(argparse.Namespace(warehouse=tmp_path / "nope.duckdb", port=8599))
 
 
+def test_no_pages_folder_beside_the_app() -> None:
+    """A `pages/` folder beside app.py switches Streamlit to its legacy multipage mode: a deep
+    link opened first on a fresh server (/versions?workflow=..) renders blank."""
+    from floop.dashboard import APP_PATH
+
+    assert not (APP_PATH.parent / "pages").exists()
+
+
 def test_formatting_is_the_one_the_pages_use() -> None:
     assert fmt_rate(0.6134) == "61.3%"
     assert fmt_rate(None) == "n/a"

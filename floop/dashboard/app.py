@@ -1,5 +1,5 @@
 """The floop dashboards (Streamlit + Altair), started by `floop dashboard` (see __init__.py):
-this script only routes the URL to a page of floop/dashboard/pages/.
+this script only routes the URL to a page of floop/dashboard/views/.
 
 Rule of every page: a number on screen is a value of a mart row. The pages select and filter
 rows (and let Altair draw them); they never recompute a rate, a share or a percentile.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from floop.dashboard.data import warehouse_path
-from floop.dashboard.pages import datasets, overview, versions, what_changed
+from floop.dashboard.views import datasets, overview, versions, what_changed
 
 
 def main() -> None:

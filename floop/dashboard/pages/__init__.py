@@ -1,1 +1,0 @@
-"""The dashboard's pages, one module each; `floop/dashboard/app.py` routes to their `render()`."""
