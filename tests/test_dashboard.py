@@ -23,7 +23,7 @@ import pytest
 from conftest import TEST_NOW
 
 from floop.config import parse_now
-from floop.dashboard.data import fmt_count, fmt_rate
+from floop.dashboard.charts import fmt_count, fmt_rate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -237,6 +237,14 @@ def test_dashboard_refuses_missing_warehouse(tmp_path: Path) -> None:
 
     with pytest.raises(OperationalError, match="does not exist"):
         main(argparse.Namespace(warehouse=tmp_path / "nope.duckdb", port=8599))
+
+
+def test_no_pages_folder_beside_the_app() -> None:
+    """A `pages/` folder beside app.py switches Streamlit to its legacy multipage mode: a deep
+    link opened first on a fresh server (/versions?workflow=..) renders blank."""
+    from floop.dashboard import APP_PATH
+
+    assert not (APP_PATH.parent / "pages").exists()
 
 
 def test_formatting_is_the_one_the_pages_use() -> None:

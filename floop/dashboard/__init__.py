@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from floop import config
+from floop.errors import OperationalError
 
 APP_PATH = Path(__file__).resolve().parent / "app.py"
 
@@ -61,8 +62,6 @@ def streamlit_env(warehouse: Path) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from floop.errors import OperationalError
-
     default = config.Layout.for_warehouse().analyst_copy
     warehouse = Path(args.warehouse or default).expanduser().resolve()
     if not warehouse.exists():

@@ -1,77 +1,76 @@
-"""Read-only access to the marts, and the one formatting of numbers the app and tests share.
+"""Read-only access to the marts for the dashboard pages: which file, which tables, cached rows.
 
 Each query opens its own read-only connection and closes it at once, so the dashboard never
-holds a lock on the analyst copy that the next `floop run` replaces.
+holds a lock on the analyst copy that the next `floop run` replaces. Results are cached per file
+and modification time: a newly published analyst copy invalidates every cached result.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+import argparse
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import streamlit as st
+
+from floop import config
+from floop.dashboard import WAREHOUSE_ENV
+
+# Tables of the analyst copy the pages read (docs/architecture.md); their columns are pinned by
+# the dbt contracts in models/marts/**/_models.yml, so the pages name columns directly.
+T_INTERACTIONS = "marts.fct_interactions"
+T_WEEKLY = "marts.fct_version_outcomes_weekly"
+T_TENANT_WEEKLY = "marts.fct_version_outcomes_tenant_weekly"
+T_CHANGES = "marts.fct_version_changes_weekly"
+T_HEALTH = "marts.fct_data_health_daily"
+T_WORKFLOWS = "marts.dim_workflows"
+T_VERSIONS = "marts.dim_versions"
+T_LINEAGE = "marts.fct_dataset_lineage"
 
 
-class Marts:
-    """The marts (and registry) of one DuckDB file, opened read-only per query."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-
-    def query(self, sql: str, params: Sequence[object] | None = None) -> pd.DataFrame:
-        con = duckdb.connect(str(self.path), read_only=True)
-        try:
-            return con.execute(sql, list(params or [])).df()
-        finally:
-            con.close()
-
-    def columns(self, table: str) -> list[str]:
-        """Columns of `schema.table` in table order; empty when the table is missing."""
-        schema, name = table.split(".", 1)
-        df = self.query(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        )
-        return list(df["column_name"])
-
-    def has(self, table: str) -> bool:
-        return bool(self.columns(table))
+def warehouse_path() -> Path:
+    """The DuckDB file the app reads: `-- --warehouse FILE` (as `floop dashboard` starts it),
+    else the launcher's environment variable, else the default analyst copy."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--warehouse", default=None)
+    known, _ = parser.parse_known_args(sys.argv[1:])
+    value = known.warehouse or os.environ.get(WAREHOUSE_ENV)
+    if value:
+        return Path(value)
+    return config.Layout.for_warehouse().analyst_copy
 
 
-def pick(columns: Iterable[str], *candidates: str) -> str | None:
-    """The first candidate column present (exact name first, then as a substring).
-
-    The marts are documented in models/marts/**/_models.yml; the candidates list their names
-    first, so a rename there degrades to a missing chart instead of a crash.
-    """
-    cols = list(columns)
-    for c in candidates:
-        if c in cols:
-            return c
-    for c in candidates:
-        for col in cols:
-            if c in col:
-                return col
-    return None
+def read(path: Path | str, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+    """Rows of SQL on the file at PATH, through a read-only connection closed at once."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
 
 
-def fmt_rate(value: object) -> str:
-    """A share 0..1 as a percentage with one decimal, the way every page prints it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+@st.cache_data(ttl=60, show_spinner=False)
+def _cached(path: str, mtime: float, sql: str, params: tuple[object, ...]) -> pd.DataFrame:
+    # mtime is part of the cache key: a new analyst copy invalidates every cached result.
+    return read(path, sql, params)
 
 
-def fmt_count(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{int(value):,}"  # type: ignore[call-overload]
+def query(sql: str, params: tuple[object, ...] = ()) -> pd.DataFrame:
+    """Rows of SQL on the dashboard's warehouse file (cached per file and mtime)."""
+    path = warehouse_path()
+    return _cached(str(path), path.stat().st_mtime, sql, params)
 
 
-def fmt_number(value: object, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+def has_table(table: str) -> bool:
+    """Whether `schema.table` exists in the warehouse file (marts are built by `floop run`)."""
+    schema, name = table.split(".", 1)
+    found = query(
+        "select count(*) as n from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        (schema, name),
+    )
+    return bool(found["n"].iloc[0])

@@ -1,0 +1,256 @@
+"""Versions: one workflow (and optionally one tenant) week by week, per version combination:
+outcome rate with its interval, feedback, implicit signals, latency, tokens, eval pass rates,
+the registry rows of those versions and their newest interactions."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from floop.dashboard.charts import (
+    VERSION_COLOR,
+    chart,
+    fmt_count,
+    fmt_rate,
+    missing,
+    version_label,
+    week_x,
+)
+from floop.dashboard.data import (
+    T_INTERACTIONS,
+    T_TENANT_WEEKLY,
+    T_VERSIONS,
+    T_WEEKLY,
+    T_WORKFLOWS,
+    has_table,
+    query,
+)
+
+ALL_TENANTS = "All tenants"
+WEEK = "interaction_week"
+RATE = "primary_outcome_rate"
+RATE_LOW = "primary_outcome_rate_ci_low"
+RATE_HIGH = "primary_outcome_rate_ci_high"
+
+# (mart columns, value name, title, chart key, percent axis): one line chart each
+LINE_CHARTS = [
+    (
+        ["thumbs_up_share", "weighted_thumbs_up_share"],
+        "share",
+        "Thumbs-up share: raw vs trust-weighted",
+        "thumbs",
+        True,
+    ),
+    (
+        ["edit_distance_mean", "retry_rate", "abandon_rate", "escalation_rate"],
+        "rate",
+        "Implicit signals",
+        "implicit",
+        True,
+    ),
+    (
+        ["server_latency_p50_ms", "server_latency_p95_ms"],
+        "ms",
+        "Server latency (p50, p95)",
+        "latency",
+        False,
+    ),
+    (["input_tokens_total", "output_tokens_total"], "tokens", "Tokens", "tokens", False),
+    (
+        ["eval_pass_rate", "golden_pass_rate"],
+        "rate",
+        "Evaluation and golden-task pass rates",
+        "evals",
+        True,
+    ),
+]
+REGISTRY_COLUMNS = [
+    "version_kind",
+    "version_id",
+    "model_id",
+    "parent_version_id",
+    "description",
+    "dataset_manifest_id",
+    "first_registered_at",
+    "first_seen_at",
+    "last_seen_at",
+    "interactions",
+    "shadow_interactions",
+]
+DRILL_COLUMNS = [
+    "interacted_at",
+    "output_id",
+    "tenant_id",
+    "task_id",
+    "is_shadow",
+    "thumbs_up_count",
+    "thumbs_down_count",
+    "is_retried",
+    "is_abandoned",
+    "is_escalated",
+    "edit_distance_mean",
+    "eval_passed_count",
+    "eval_verdict_count",
+    "carries_outcome",
+    "primary_outcome_value",
+    "server_latency_ms",
+    "output_tokens",
+    "comments_redacted",
+]
+
+
+def render() -> None:
+    st.title("Versions")
+    if missing(T_WEEKLY):
+        return
+    left, right = st.columns(2)
+    with left:
+        workflow = _select("Workflow", _workflows(), "workflow")
+    with right:
+        tenant = _select("Tenant", [ALL_TENANTS, *_tenants()], "tenant")
+    if tenant == ALL_TENANTS:
+        df = query(f"select * from {T_WEEKLY} where task_type = ?", (workflow,))
+    else:
+        df = query(
+            f"select * from {T_TENANT_WEEKLY} where task_type = ? and tenant_id = ?",
+            (workflow, tenant),
+        )
+    if df.empty:
+        st.info("No rows for this selection.")
+        return
+    df["version"] = version_label(df)
+    df = df.sort_values([WEEK, "version"])
+    _latest_table(df)
+    _outcome_chart(df)
+    for columns, value_name, title, key, percent in LINE_CHARTS:
+        _long_lines(df, columns, value_name, title, key, percent)
+    _version_registry(df)
+    _drill_down(workflow, tenant, df)
+
+
+def _workflows() -> list[str]:
+    if has_table(T_WORKFLOWS):
+        return list(query(f"select task_type from {T_WORKFLOWS} order by task_type")["task_type"])
+    return list(query(f"select distinct task_type from {T_WEEKLY} order by 1")["task_type"])
+
+
+def _tenants() -> list[str]:
+    if not has_table(T_TENANT_WEEKLY):
+        return []
+    return list(query(f"select distinct tenant_id from {T_TENANT_WEEKLY} order by 1")["tenant_id"])
+
+
+def _select(label: str, options: list[str], param: str) -> str:
+    """A selectbox whose choice lives in the URL (?workflow=..&tenant=..): links are shareable."""
+    wanted = st.query_params.get(param)
+    index = options.index(wanted) if wanted in options else 0
+    value = st.selectbox(label, options, index=index, key=f"select_{param}")
+    st.query_params[param] = value
+    return value
+
+
+def _latest_table(df: pd.DataFrame) -> None:
+    latest = df[df[WEEK] == df[WEEK].max()]
+    st.subheader(f"Latest week ({pd.Timestamp(df[WEEK].max()).date()})")
+    rows = [
+        {
+            "version": r["version"],
+            "interactions": fmt_count(r["interactions"]),
+            "primary outcome rate": fmt_rate(r[RATE]),
+            "95% interval": f"{fmt_rate(r[RATE_LOW])} – {fmt_rate(r[RATE_HIGH])}",
+            "outcomes": f"{fmt_count(r['primary_outcome_rate_numerator'])} / "
+            f"{fmt_count(r['primary_outcome_rate_denominator'])}",
+        }
+        for _, r in latest.iterrows()
+    ]
+    st.table(pd.DataFrame(rows))
+
+
+def _outcome_chart(df: pd.DataFrame) -> None:
+    st.subheader("Primary outcome rate per version, with 95% Wilson interval")
+    base = alt.Chart(df.dropna(subset=[RATE])).encode(x=week_x(WEEK), color=VERSION_COLOR)
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y(f"{RATE_LOW}:Q"), y2=f"{RATE_HIGH}:Q")
+    line = base.mark_line(point=True).encode(
+        y=alt.Y(f"{RATE}:Q", title="primary outcome rate", axis=alt.Axis(format="%")),
+        tooltip=["version", WEEK, RATE, RATE_LOW, RATE_HIGH],
+    )
+    chart(alt.layer(band, line), key="versions_outcome")
+
+
+def _long_lines(
+    df: pd.DataFrame,
+    value_cols: list[str],
+    value_name: str,
+    title: str,
+    key: str,
+    percent: bool,
+) -> None:
+    st.subheader(title)
+    long = df.melt(
+        id_vars=[WEEK, "version"], value_vars=value_cols, var_name="measure", value_name=value_name
+    ).dropna(subset=[value_name])
+    axis = alt.Axis(format="%") if percent else alt.Axis()
+    chart(
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=week_x(WEEK),
+            y=alt.Y(f"{value_name}:Q", axis=axis),
+            color=VERSION_COLOR,
+            strokeDash=alt.StrokeDash("measure:N"),
+            tooltip=["version", WEEK, "measure", value_name],
+        ),
+        key=f"versions_{key}",
+    )
+
+
+def _version_registry(df: pd.DataFrame) -> None:
+    """The registry rows (dim_versions) of the versions on this page."""
+    if not has_table(T_VERSIONS):
+        return
+    ids = sorted(
+        {
+            str(v)
+            for k in ("prompt_version", "model_version", "knowledge_version")
+            for v in df[k].dropna().unique()
+        }
+    )
+    if not ids:
+        return
+    marks = ", ".join("?" * len(ids))
+    reg = query(
+        f"select {', '.join(REGISTRY_COLUMNS)} from {T_VERSIONS} "
+        f"where version_id in ({marks}) order by version_kind, version_id",
+        tuple(ids),
+    )
+    st.subheader("Version registry")
+    st.dataframe(reg, hide_index=True, width="stretch")
+
+
+def _drill_down(workflow: str, tenant: str, df: pd.DataFrame) -> None:
+    """The newest interactions of one version: rows of fct_interactions, as they are."""
+    if not has_table(T_INTERACTIONS):
+        return
+    st.subheader("Drill down: newest interactions of a version")
+    versions = sorted(df["version"].unique())
+    chosen = st.selectbox("Version", versions, key="drill_version")
+    row = df[df["version"] == chosen].iloc[0]
+    where = ["task_type = ?", "prompt_version = ?", "model_id = ?", "model_version = ?"]
+    params: list[object] = [workflow, row["prompt_version"], row["model_id"], row["model_version"]]
+    # The version marts spell a missing knowledge version '(none)'; fct_interactions has null.
+    if row["knowledge_version"] == "(none)":
+        where.append("knowledge_version is null")
+    else:
+        where.append("knowledge_version = ?")
+        params.append(row["knowledge_version"])
+    if tenant != ALL_TENANTS:
+        where.append("tenant_id = ?")
+        params.append(tenant)
+    rows = query(
+        f"select {', '.join(DRILL_COLUMNS)} from {T_INTERACTIONS} "
+        f"where {' and '.join(where)} order by interacted_at desc limit 200",
+        tuple(params),
+    )
+    st.caption(f"{len(rows)} newest interactions (at most 200), shadow responses included.")
+    st.dataframe(rows, hide_index=True, width="stretch")

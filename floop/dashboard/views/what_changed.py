@@ -1,0 +1,131 @@
+"""What changed: the version changes of a week against the versions they displaced, and the
+primary outcome delta of every change with its interval."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from floop.dashboard.charts import chart, fmt_rate, missing
+from floop.dashboard.data import T_CHANGES, query
+
+CHANGE_COLUMNS = {
+    # mart column -> header on screen (rates as percentages, shares as percentages)
+    "task_type": "workflow",
+    "version_kind": "kind",
+    "version_id": "version",
+    "displaced_version_id": "replaced",
+    "is_new": "new",
+    "traffic_share": "traffic share",
+    "outcome_rate": "outcome rate",
+    "baseline_outcome_rate": "before",
+    "outcome_delta": "delta",
+    "outcome_delta_ci_low": "delta low",
+    "outcome_delta_ci_high": "delta high",
+    "verdict": "verdict",
+    "thumbs_up_share_delta": "thumbs Δ",
+    "weighted_thumbs_up_share_delta": "weighted thumbs Δ",
+    "retry_rate_delta": "retry Δ",
+    "escalation_rate_delta": "escalation Δ",
+    "feedback_agrees": "feedback agrees",
+    "implicit_agrees": "implicit agrees",
+}
+PERCENT_COLUMNS = {
+    "traffic_share",
+    "outcome_rate",
+    "baseline_outcome_rate",
+    "outcome_delta",
+    "outcome_delta_ci_low",
+    "outcome_delta_ci_high",
+    "thumbs_up_share_delta",
+    "weighted_thumbs_up_share_delta",
+    "retry_rate_delta",
+    "escalation_rate_delta",
+}
+
+
+def change_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the changes mart as shown: chosen columns, percentages formatted."""
+    out = df[list(CHANGE_COLUMNS)].copy()
+    for c in CHANGE_COLUMNS:
+        if c in PERCENT_COLUMNS:
+            out[c] = out[c].map(fmt_rate)
+        else:
+            out[c] = out[c].astype("string").fillna("")
+    return out.rename(columns=CHANGE_COLUMNS).reset_index(drop=True)
+
+
+def render() -> None:
+    st.title("What changed, and did it help")
+    st.caption(
+        "Versions that appeared or grew their share of a workflow's traffic, against the "
+        "version they displaced: primary outcome delta with its 95% interval, and whether "
+        "explicit feedback and implicit signals moved the same way."
+    )
+    if missing(T_CHANGES):
+        return
+    df = query(f"select * from {T_CHANGES} order by interaction_week, task_type, version_kind")
+    if df.empty:
+        st.info("No version changes recorded.")
+        return
+    chosen = _select_week(df)
+    rows = df[df["interaction_week"] == chosen]
+    label = str(pd.Timestamp(chosen).date())
+    st.subheader(f"Changes in the week of {label}")
+    st.table(change_table(rows))
+    _delta_chart(df)
+
+
+def _select_week(df: pd.DataFrame) -> object:
+    """The week chosen in a selectbox kept in the URL (?week=YYYY-MM-DD); by default "last
+    week" as the mart counts it (weeks_ago = 1), else the latest week with a change."""
+    weeks = sorted(df["interaction_week"].unique(), reverse=True)
+    default = 0
+    last = df.loc[df["weeks_ago"] == 1, "interaction_week"]
+    if not last.empty:
+        default = weeks.index(last.iloc[0])
+    labels = [str(pd.Timestamp(w).date()) for w in weeks]
+    wanted = st.query_params.get("week")
+    index = labels.index(wanted) if wanted in labels else default
+    chosen = st.selectbox("Week", labels, index=index, key="select_week")
+    st.query_params["week"] = chosen
+    return weeks[labels.index(chosen)]
+
+
+def _delta_chart(df: pd.DataFrame) -> None:
+    plot = df.dropna(subset=["outcome_delta"]).copy()
+    plot["change"] = plot["task_type"] + " | " + plot["version_kind"] + " | " + plot["version_id"]
+    plot["week"] = plot["interaction_week"]
+    base = alt.Chart(plot).encode(
+        y=alt.Y("change:N", title=None, axis=alt.Axis(labelLimit=400)),
+        color=alt.Color("verdict:N", title="verdict"),
+    )
+    st.subheader("Primary outcome delta of every change, with 95% interval")
+    chart(
+        alt.layer(
+            base.mark_rule().encode(
+                x=alt.X(
+                    "outcome_delta_ci_low:Q",
+                    title="delta vs displaced version",
+                    axis=alt.Axis(format="%"),
+                ),
+                x2="outcome_delta_ci_high:Q",
+            ),
+            base.mark_point(filled=True, size=60).encode(
+                x="outcome_delta:Q",
+                tooltip=[
+                    "change",
+                    "week",
+                    "outcome_delta",
+                    "outcome_delta_ci_low",
+                    "outcome_delta_ci_high",
+                    "verdict",
+                ],
+            ),
+        )
+        .properties(height=alt.Step(22))
+        .facet(row=alt.Row("yearmonthdate(week):O", title="week", sort="descending"))
+        .resolve_scale(y="independent"),
+        key="changes_delta",
+    )
