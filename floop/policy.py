@@ -20,6 +20,7 @@ import yaml
 from floop import config
 from floop.contract import load_contract
 from floop.errors import OperationalError
+from floop.feedback_filter import compile_feedback_filter
 
 # What a dataset is for -> the consent_scope every row must carry (a boolean of the wide table).
 PURPOSE_CONSENT: dict[str, str] = {
@@ -70,7 +71,6 @@ REFUSED_COLUMNS: dict[str, str] = _refused_columns()
 KEY_COLUMNS: tuple[str, ...] = ("output_id", "task_id", "tenant_id", "task_type")
 
 
-
 def _seed_workflows() -> tuple[str, ...]:
     """The workflow names of the seed `seeds/workflows.csv` (the one list of workflows)."""
     with open(config.WORKFLOWS_SEED, newline="", encoding="utf-8") as fh:
@@ -80,34 +80,6 @@ def _seed_workflows() -> tuple[str, ...]:
 WORKFLOWS: tuple[str, ...] = _seed_workflows()
 SHADOW_MODES: tuple[str, ...] = ("exclude", "include", "only")
 PARTITION_KEYS: tuple[str, ...] = ("tenant", "compliance_domain")
-
-# Names usable in a feedback filter. Booleans are predicates; numbers are compared.
-FEEDBACK_PREDICATES: dict[str, str] = {
-    "thumbs_down": "coalesce(thumbs_down_count, 0) > 0",
-    "thumbs_up": "coalesce(thumbs_up_count, 0) > 0",
-    "edited": "coalesce(edit_count, 0) > 0",
-    "commented": "coalesce(comment_count, 0) > 0",
-    "copied": "coalesce(is_copied, false)",
-    "retried": "coalesce(is_retried, false)",
-    "abandoned": "coalesce(is_abandoned, false)",
-    "escalated": "coalesce(is_escalated, false)",
-    "labeled": "coalesce(label_count, 0) > 0",
-    "golden": "coalesce(is_golden, false)",
-    "has_outcome": "coalesce(carries_outcome, false)",
-}
-FEEDBACK_NUMBERS: dict[str, str] = {
-    "edit_distance": "edit_distance_mean",
-    "rating": "rating_mean",
-    "thumbs_down_count": "thumbs_down_count",
-    "thumbs_up_count": "thumbs_up_count",
-    "label_agreement": "label_agreement",
-    "outcome_value": "primary_outcome_value",
-    "eval_passed_count": "eval_passed_count",
-    "eval_count": "eval_count",
-    "latency_ms": "server_latency_ms",
-}
-_COMPARATORS = ("<=", ">=", "!=", "=", "<", ">")
-_BOOL_WORDS = ("and", "or", "not")
 
 TOP_KEYS: dict[str, str] = {
     "name": "required string, the file's stem",
@@ -231,236 +203,169 @@ def load_policy(name_or_path: str | Path, policies_dir: Path | None = None) -> P
     return parse_policy(raw, path)
 
 
-def parse_policy(raw: Any, path: Path) -> Policy:
-    def fail(key: str, expected: str, got: Any = None, *, show_got: bool = True) -> PolicyError:
+class _Checker:
+    """Reads one key of a policy file at a time; every failure names the file, the key and
+    what was expected."""
+
+    def __init__(self, raw: dict[str, Any], path: Path) -> None:
+        self.raw, self.path = raw, path
+
+    def fail(
+        self, key: str, expected: str, got: Any = None, *, show_got: bool = True
+    ) -> PolicyError:
         tail = f", got {got!r}" if show_got else ""
-        return PolicyError(f"{path}: key '{key}': expected {expected}{tail}")
+        return PolicyError(f"{self.path}: key '{key}': expected {expected}{tail}")
 
-    if not isinstance(raw, dict):
-        raise PolicyError(f"{path}: expected a mapping of policy keys, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(TOP_KEYS))
-    if unknown:
-        raise fail(unknown[0], f"one of the known keys {sorted(TOP_KEYS)}", unknown[0])
-    for key, expected in TOP_KEYS.items():
-        if expected.startswith("required") and key not in raw:
-            raise fail(key, expected, show_got=False)
-
-    def string(key: str) -> str:
-        v = raw.get(key)
+    def string(self, key: str) -> str:
+        v = self.raw.get(key)
         if not isinstance(v, str) or not v.strip():
-            raise fail(key, "a non-empty string", v)
+            raise self.fail(key, "a non-empty string", v)
         return v.strip()
 
-    def boolean(key: str) -> bool:
-        v = raw.get(key, False)
+    def boolean(self, key: str) -> bool:
+        v = self.raw.get(key, False)
         if not isinstance(v, bool):
-            raise fail(key, "true or false", v)
+            raise self.fail(key, "true or false", v)
         return v
 
-    def str_list(key: str, v: Any, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    def str_list(self, key: str, v: Any, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
         if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-            raise fail(key, "a list of non-empty strings", v)
-        if allowed is not None:
-            for x in v:
-                if x not in allowed:
-                    raise fail(key, f"values from {list(allowed)}", x)
+            raise self.fail(key, "a list of non-empty strings", v)
+        for x in v:
+            if allowed is not None and x not in allowed:
+                raise self.fail(key, f"values from {list(allowed)}", x)
         if len(set(v)) != len(v):
-            raise fail(key, "no repeated values", v)
+            raise self.fail(key, "no repeated values", v)
         return tuple(v)
 
-    name = string("name")
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-        raise fail("name", "lower-case letters, digits and _ (it names folders)", name)
-    if name != path.stem:
-        raise fail("name", f"the file's stem {path.stem!r}", name)
+    def keys(self) -> None:
+        unknown = sorted(set(self.raw) - set(TOP_KEYS))
+        if unknown:
+            raise self.fail(unknown[0], f"one of the known keys {sorted(TOP_KEYS)}", unknown[0])
+        for key, expected in TOP_KEYS.items():
+            if expected.startswith("required") and key not in self.raw:
+                raise self.fail(key, expected, show_got=False)
 
-    purpose = string("purpose")
-    if purpose not in PURPOSE_CONSENT:
-        raise fail("purpose", f"one of {list(PURPOSE_CONSENT)}", purpose)
+    def name(self) -> str:
+        name = self.string("name")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise self.fail("name", "lower-case letters, digits and _ (it names folders)", name)
+        if name != self.path.stem:
+            raise self.fail("name", f"the file's stem {self.path.stem!r}", name)
+        return name
 
-    window = raw["window"]
-    if not isinstance(window, dict) or set(window) - {"days", "end_offset_days"}:
-        raise fail("window", "a mapping with keys days, end_offset_days", window)
-    days = window.get("days")
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise fail("window.days", "an integer >= 1", days)
-    offset = window.get("end_offset_days", 0)
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise fail("window.end_offset_days", "an integer >= 0", offset)
+    def purpose(self) -> str:
+        purpose = self.string("purpose")
+        if purpose not in PURPOSE_CONSENT:
+            raise self.fail("purpose", f"one of {list(PURPOSE_CONSENT)}", purpose)
+        return purpose
 
-    workflows = str_list("workflows", raw["workflows"], WORKFLOWS)
-    if not workflows:
-        raise fail("workflows", "at least one workflow", workflows)
+    def window(self) -> tuple[int, int]:
+        window = self.raw["window"]
+        if not isinstance(window, dict) or set(window) - {"days", "end_offset_days"}:
+            raise self.fail("window", "a mapping with keys days, end_offset_days", window)
+        days = window.get("days")
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise self.fail("window.days", "an integer >= 1", days)
+        offset = window.get("end_offset_days", 0)
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise self.fail("window.end_offset_days", "an integer >= 0", offset)
+        return days, offset
 
-    tenants = raw.get("tenants") or {}
-    if not isinstance(tenants, dict) or set(tenants) - {"include", "exclude"}:
-        raise fail("tenants", "a mapping with keys include and/or exclude", tenants)
-    if tenants.get("include") and tenants.get("exclude"):
-        raise fail("tenants", "include or exclude, not both", tenants)
-    include = str_list("tenants.include", tenants.get("include", []))
-    exclude = str_list("tenants.exclude", tenants.get("exclude", []))
+    def workflows(self) -> tuple[str, ...]:
+        workflows = self.str_list("workflows", self.raw["workflows"], WORKFLOWS)
+        if not workflows:
+            raise self.fail("workflows", "at least one workflow", workflows)
+        return workflows
 
-    shadow = raw.get("shadow", "exclude")
-    if shadow not in SHADOW_MODES:
-        raise fail("shadow", f"one of {list(SHADOW_MODES)}", shadow)
+    def tenants(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        tenants = self.raw.get("tenants") or {}
+        if not isinstance(tenants, dict) or set(tenants) - {"include", "exclude"}:
+            raise self.fail("tenants", "a mapping with keys include and/or exclude", tenants)
+        if tenants.get("include") and tenants.get("exclude"):
+            raise self.fail("tenants", "include or exclude, not both", tenants)
+        return (
+            self.str_list("tenants.include", tenants.get("include", [])),
+            self.str_list("tenants.exclude", tenants.get("exclude", [])),
+        )
 
-    feedback = raw.get("feedback_filter")
-    if feedback is not None:
+    def shadow(self) -> str:
+        shadow = self.raw.get("shadow", "exclude")
+        if shadow not in SHADOW_MODES:
+            raise self.fail("shadow", f"one of {list(SHADOW_MODES)}", shadow)
+        return shadow
+
+    def feedback_filter(self) -> str | None:
+        feedback = self.raw.get("feedback_filter")
+        if feedback is None:
+            return None
         if not isinstance(feedback, str) or not feedback.strip():
-            raise fail("feedback_filter", "a non-empty string", feedback)
+            raise self.fail("feedback_filter", "a non-empty string", feedback)
         try:
             compile_feedback_filter(feedback)
         except ValueError as exc:
-            raise fail("feedback_filter", str(exc), feedback) from exc
-        feedback = " ".join(feedback.split())
+            raise self.fail("feedback_filter", str(exc), feedback) from exc
+        return " ".join(feedback.split())
 
+    def fraction(self, key: str, value: Any) -> float:
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+            raise self.fail(key, "a number in [0, 1]", value)
+        return float(value)
+
+    def columns(self) -> tuple[str, ...]:
+        columns = self.raw["columns"]
+        if not isinstance(columns, list) or not columns:
+            raise self.fail("columns", "a non-empty list of column names", columns)
+        for c in columns:
+            if c in REFUSED_COLUMNS:
+                raise self.fail("columns", f"no {c!r} ({REFUSED_COLUMNS[c]})", c)
+            if c not in EXPORTABLE_COLUMNS:
+                raise self.fail("columns", "columns of marts.fct_interactions", c)
+        return self.str_list("columns", columns)
+
+    def split(self) -> tuple[float, str]:
+        split = self.raw["split"]
+        if not isinstance(split, dict) or set(split) - {"eval_ratio", "salt"}:
+            raise self.fail("split", "a mapping with keys eval_ratio, salt", split)
+        ratio = self.fraction("split.eval_ratio", split.get("eval_ratio"))
+        salt = split.get("salt", "")
+        if not isinstance(salt, str):
+            raise self.fail("split.salt", "a string", salt)
+        return ratio, salt
+
+
+def parse_policy(raw: Any, path: Path) -> Policy:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: expected a mapping of policy keys, got {type(raw).__name__}")
+    check = _Checker(raw, path)
+    check.keys()
+    days, offset = check.window()
+    include, exclude = check.tenants()
     agreement = raw.get("min_label_agreement")
-    if agreement is not None and (
-        not isinstance(agreement, int | float)
-        or isinstance(agreement, bool)
-        or not 0 <= agreement <= 1
-    ):
-        raise fail("min_label_agreement", "a number in [0, 1]", agreement)
-
-    columns = raw["columns"]
-    if not isinstance(columns, list) or not columns:
-        raise fail("columns", "a non-empty list of column names", columns)
-    for c in columns:
-        if c in REFUSED_COLUMNS:
-            raise fail("columns", f"no {c!r} ({REFUSED_COLUMNS[c]})", c)
-        if c not in EXPORTABLE_COLUMNS:
-            raise fail("columns", "columns of marts.fct_interactions", c)
-    columns_t = str_list("columns", columns)
-
-    split = raw["split"]
-    if not isinstance(split, dict) or set(split) - {"eval_ratio", "salt"}:
-        raise fail("split", "a mapping with keys eval_ratio, salt", split)
-    ratio = split.get("eval_ratio")
-    if not isinstance(ratio, int | float) or isinstance(ratio, bool) or not 0 <= ratio <= 1:
-        raise fail("split.eval_ratio", "a number in [0, 1]", ratio)
-    salt = split.get("salt", "")
-    if not isinstance(salt, str):
-        raise fail("split.salt", "a string", salt)
-
-    partition_by = str_list(
-        "partition_by", raw.get("partition_by", list(PARTITION_KEYS)), PARTITION_KEYS
-    )
-
+    ratio, salt = check.split()
     return Policy(
-        name=name,
-        description=string("description"),
-        owner=string("owner"),
-        purpose=purpose,
+        name=check.name(),
+        description=check.string("description"),
+        owner=check.string("owner"),
+        purpose=check.purpose(),
         window_days=days,
         window_end_offset_days=offset,
-        workflows=workflows,
+        workflows=check.workflows(),
         tenants_include=include,
         tenants_exclude=exclude,
-        shadow=shadow,
-        labeled_only=boolean("labeled_only"),
-        golden_only=boolean("golden_only"),
-        exclude_superseded=boolean("exclude_superseded"),
-        feedback_filter=feedback,
-        min_label_agreement=None if agreement is None else float(agreement),
-        columns=columns_t,
-        eval_ratio=float(ratio),
+        shadow=check.shadow(),
+        labeled_only=check.boolean("labeled_only"),
+        golden_only=check.boolean("golden_only"),
+        exclude_superseded=check.boolean("exclude_superseded"),
+        feedback_filter=check.feedback_filter(),
+        min_label_agreement=(
+            None if agreement is None else check.fraction("min_label_agreement", agreement)
+        ),
+        columns=check.columns(),
+        eval_ratio=ratio,
         split_salt=salt,
-        partition_by=partition_by,
+        partition_by=check.str_list(
+            "partition_by", raw.get("partition_by", list(PARTITION_KEYS)), PARTITION_KEYS
+        ),
         path=path,
     )
-
-
-# --- the feedback filter: a tiny boolean language compiled to SQL over a whitelist ---------
-
-_TOKEN = re.compile(r"\s*(<=|>=|!=|=|<|>|\(|\)|-?\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*)")
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    pos = 0
-    text = text.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise ValueError(f"an expression of names, and/or/not, comparisons (at {text[pos:]!r})")
-        out.append(m.group(1))
-        pos = m.end()
-    # Multi-word names ("thumbs down", "edit distance") become one name ("thumbs_down").
-    merged: list[str] = []
-    for tok in out:
-        is_word = re.fullmatch(r"[A-Za-z_]\w*", tok) and tok.lower() not in _BOOL_WORDS
-        prev_word = (
-            merged
-            and re.fullmatch(r"[A-Za-z_]\w*", merged[-1])
-            and merged[-1].lower() not in _BOOL_WORDS
-        )
-        if is_word and prev_word:
-            merged[-1] = f"{merged[-1]}_{tok}"
-        else:
-            merged.append(tok.lower() if is_word or tok.lower() in _BOOL_WORDS else tok)
-    return merged
-
-
-def compile_feedback_filter(text: str) -> str:
-    """'thumbs down or edit distance > 0.5' -> a SQL boolean over fct_interactions columns.
-
-    Only whitelisted names, numbers and operators are accepted, so a policy cannot inject SQL.
-    Comparisons on a null value are false (coalesce), so unknown never passes a filter.
-    """
-    toks = _tokens(text)
-    pos = 0
-
-    def peek() -> str | None:
-        return toks[pos] if pos < len(toks) else None
-
-    def take() -> str:
-        nonlocal pos
-        if pos >= len(toks):
-            raise ValueError("a complete expression (it ends too early)")
-        pos += 1
-        return toks[pos - 1]
-
-    def expr_or() -> str:
-        parts = [expr_and()]
-        while peek() == "or":
-            take()
-            parts.append(expr_and())
-        return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
-
-    def expr_and() -> str:
-        parts = [expr_not()]
-        while peek() == "and":
-            take()
-            parts.append(expr_not())
-        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
-
-    def expr_not() -> str:
-        if peek() == "not":
-            take()
-            return f"(not {expr_not()})"
-        return atom()
-
-    def atom() -> str:
-        tok = take()
-        if tok == "(":
-            inner = expr_or()
-            if take() != ")":
-                raise ValueError("a closing parenthesis")
-            return inner
-        if tok in FEEDBACK_PREDICATES:
-            return f"({FEEDBACK_PREDICATES[tok]})"
-        if tok in FEEDBACK_NUMBERS:
-            op = take()
-            if op not in _COMPARATORS:
-                raise ValueError(f"a comparison after {tok!r} ({' '.join(_COMPARATORS)})")
-            num = take()
-            if not re.fullmatch(r"-?\d+(?:\.\d+)?", num):
-                raise ValueError(f"a number after {tok} {op}")
-            return f"coalesce({FEEDBACK_NUMBERS[tok]} {op} {num}, false)"
-        names = sorted([*FEEDBACK_PREDICATES, *FEEDBACK_NUMBERS])
-        raise ValueError(f"a known name ({', '.join(names)}) instead of {tok!r}")
-
-    sql = expr_or()
-    if pos != len(toks):
-        raise ValueError(f"and/or between terms (unexpected {toks[pos]!r})")
-    return sql
