@@ -113,113 +113,123 @@ def summary_lines(warehouse: Path) -> list[str]:
     warehouse = Path(warehouse)
     if not warehouse.exists():
         return [f"warehouse {warehouse} does not exist yet (run `floop ingest` or `floop run`)"]
-    contract = load_contract()
     out = [f"floop warehouse: {warehouse.resolve()} ({warehouse.stat().st_size / 1e6:,.1f} MB)"]
     con = connect(warehouse, read_only=True)
     try:
-        # Volumes per event type ---------------------------------------------------------
-        rows = []
-        for et in contract.event_types:
-            name = f"{et}_events"
-            if _exists(con, RAW_SCHEMA, name):
-                n, lo, hi = con.execute(
-                    f'select count(*), min("timestamp"), max("timestamp") from {RAW_SCHEMA}.{name}'
-                ).fetchone()
-                rows.append(
-                    (et, int(n), str(lo)[:19] if lo else None, str(hi)[:19] if hi else None)
-                )
-        if rows:
-            out.append("events accepted (raw):")
-            out += _table(rows, ["event_type", "events", "first", "last"])
-        else:
-            out.append("no raw event tables yet")
-
-        # Ingest bookkeeping -------------------------------------------------------------
-        if _exists(con, RAW_SCHEMA, "ingest_ledger"):
-            f, lines, acc, dup, rej, last = con.execute(
-                f"""select count(*), sum(lines), sum(accepted), sum(duplicate), sum(rejected),
-                  max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"""
-            ).fetchone()
-            out.append(
-                f"ingested: {int(f or 0):,} files, {int(lines or 0):,} lines = "
-                f"{int(acc or 0):,} accepted + {int(dup or 0):,} duplicate + "
-                f"{int(rej or 0):,} rejected (last load {str(last)[:19] if last else '-'})"
-            )
-        if _exists(con, RAW_SCHEMA, "quarantine"):
-            reasons = con.execute(
-                f"select reason_code, count(*) from {RAW_SCHEMA}.quarantine "
-                "group by 1 order by 2 desc, 1"
-            ).fetchall()
-            if reasons:
-                out.append("rejected lines by reason (raw.quarantine):")
-                out += _table([(r, int(n)) for r, n in reasons], ["reason_code", "lines"])
-        if _exists(con, RAW_SCHEMA, "duplicate_events"):
-            n, ids = con.execute(
-                f"select count(*), count(distinct event_id) from {RAW_SCHEMA}.duplicate_events"
-            ).fetchone()
-            out.append(f"duplicates dropped: {int(n):,} lines ({int(ids):,} distinct event ids)")
-        if _exists(con, RAW_SCHEMA, "unknown_fields"):
-            drift = con.execute(
-                "select event_type, field_name, sum(events)::bigint "
-                f"from {RAW_SCHEMA}.unknown_fields group by 1, 2 order by 3 desc, 1, 2"
-            ).fetchall()
-            if drift:
-                out.append("fields outside the contract (kept in _extra_fields):")
-                out += _table(drift, ["event_type", "field", "events"])
-
-        # What changed, and did it help; experiments -------------------------------------
-        changes = _mart(
-            con,
-            "fct_version_changes_weekly",
-            CHANGE_COLUMNS,
-            where=[("is_new", "is_new"), ("outcome_delta", "outcome_delta is not null")],
-            order=[("interaction_week", "interaction_week desc"), ("task_type", "task_type")],
-        )
-        if changes is None:
-            out.append("version changes: marts.fct_version_changes_weekly not built yet")
-        else:
-            cols, rows = changes
-            out.append(f"version changes (marts.fct_version_changes_weekly, {len(rows)} shown):")
-            out += _table(rows, cols) if rows else ["  none with a baseline yet"]
-        arms = _mart(
-            con,
-            "fct_experiment_arms",
-            ARM_COLUMNS,
-            where=[],
-            order=[("experiment_id", "experiment_id"), ("variant", "variant")],
-        )
-        if arms is None:
-            out.append("experiments: marts.fct_experiment_arms not built yet")
-        else:
-            cols, rows = arms
-            out.append("experiments (marts.fct_experiment_arms):")
-            out += _table(rows, cols) if rows else ["  no experiment traffic"]
-
-        if _exists(con, "registry", "dataset_manifests"):
-            n = con.execute("select count(*) from registry.dataset_manifests").fetchone()[0]
-            out.append(f"datasets exported: {int(n):,} manifests (registry.dataset_manifests)")
-
-        # Where things are ---------------------------------------------------------------
-        out.append("where:")
-        out.append(f"  DuckDB file:  {warehouse.resolve()}")
-        layout = Layout.for_warehouse(warehouse)
-        if layout.analyst_copy.exists() and layout.analyst_copy != layout.warehouse:
-            out.append(f"  analyst copy: {layout.analyst_copy} (read-only, marts only)")
-        docs = layout.dbt_docs
-        out.append(
-            f"  dbt docs:     {docs}"
-            + ("" if docs.exists() else "  (not generated yet: dbt docs generate)")
-        )
-        gx = None
-        if _exists(con, RAW_SCHEMA, "gx_validations"):
-            row = con.execute(
-                f"select data_docs_path from {RAW_SCHEMA}.gx_validations "
-                "where data_docs_path is not null order by validated_at desc limit 1"
-            ).fetchone()
-            gx = row[0] if row else None
-        out.append(f"  GX Data Docs: {gx or '(no validation with Data Docs yet)'}")
+        out += _volumes(con)
+        out += _bookkeeping(con)
+        out += _changes_and_experiments(con)
+        out += _locations(con, Layout.for_warehouse(warehouse))
     finally:
         con.close()
+    return out
+
+
+def _volumes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Events accepted per event type."""
+    rows = []
+    for et in load_contract().event_types:
+        name = f"{et}_events"
+        if _exists(con, RAW_SCHEMA, name):
+            n, lo, hi = con.execute(
+                f'select count(*), min("timestamp"), max("timestamp") from {RAW_SCHEMA}.{name}'
+            ).fetchone()
+            rows.append((et, int(n), str(lo)[:19] if lo else None, str(hi)[:19] if hi else None))
+    if not rows:
+        return ["no raw event tables yet"]
+    return ["events accepted (raw):", *_table(rows, ["event_type", "events", "first", "last"])]
+
+
+def _bookkeeping(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The ledger's totals, rejects by reason, duplicates and fields outside the contract."""
+    out = []
+    if _exists(con, RAW_SCHEMA, "ingest_ledger"):
+        f, lines, acc, dup, rej, last = con.execute(
+            f"""select count(*), sum(lines), sum(accepted), sum(duplicate), sum(rejected),
+              max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"""
+        ).fetchone()
+        out.append(
+            f"ingested: {int(f or 0):,} files, {int(lines or 0):,} lines = "
+            f"{int(acc or 0):,} accepted + {int(dup or 0):,} duplicate + "
+            f"{int(rej or 0):,} rejected (last load {str(last)[:19] if last else '-'})"
+        )
+    if _exists(con, RAW_SCHEMA, "quarantine"):
+        reasons = con.execute(
+            f"select reason_code, count(*) from {RAW_SCHEMA}.quarantine "
+            "group by 1 order by 2 desc, 1"
+        ).fetchall()
+        if reasons:
+            out.append("rejected lines by reason (raw.quarantine):")
+            out += _table([(r, int(n)) for r, n in reasons], ["reason_code", "lines"])
+    if _exists(con, RAW_SCHEMA, "duplicate_events"):
+        n, ids = con.execute(
+            f"select count(*), count(distinct event_id) from {RAW_SCHEMA}.duplicate_events"
+        ).fetchone()
+        out.append(f"duplicates dropped: {int(n):,} lines ({int(ids):,} distinct event ids)")
+    if _exists(con, RAW_SCHEMA, "unknown_fields"):
+        drift = con.execute(
+            "select event_type, field_name, sum(events)::bigint "
+            f"from {RAW_SCHEMA}.unknown_fields group by 1, 2 order by 3 desc, 1, 2"
+        ).fetchall()
+        if drift:
+            out.append("fields outside the contract (kept in _extra_fields):")
+            out += _table(drift, ["event_type", "field", "events"])
+    return out
+
+
+def _changes_and_experiments(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What changed and did it help; experiment arms; datasets exported."""
+    out = []
+    changes = _mart(
+        con,
+        "fct_version_changes_weekly",
+        CHANGE_COLUMNS,
+        where=[("is_new", "is_new"), ("outcome_delta", "outcome_delta is not null")],
+        order=[("interaction_week", "interaction_week desc"), ("task_type", "task_type")],
+    )
+    if changes is None:
+        out.append("version changes: marts.fct_version_changes_weekly not built yet")
+    else:
+        cols, rows = changes
+        out.append(f"version changes (marts.fct_version_changes_weekly, {len(rows)} shown):")
+        out += _table(rows, cols) if rows else ["  none with a baseline yet"]
+    arms = _mart(
+        con,
+        "fct_experiment_arms",
+        ARM_COLUMNS,
+        where=[],
+        order=[("experiment_id", "experiment_id"), ("variant", "variant")],
+    )
+    if arms is None:
+        out.append("experiments: marts.fct_experiment_arms not built yet")
+    else:
+        cols, rows = arms
+        out.append("experiments (marts.fct_experiment_arms):")
+        out += _table(rows, cols) if rows else ["  no experiment traffic"]
+    if _exists(con, "registry", "dataset_manifests"):
+        n = con.execute("select count(*) from registry.dataset_manifests").fetchone()[0]
+        out.append(f"datasets exported: {int(n):,} manifests (registry.dataset_manifests)")
+    return out
+
+
+def _locations(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]:
+    """Where the warehouse, the analyst copy and the docs are."""
+    out = ["where:", f"  DuckDB file:  {layout.warehouse}"]
+    if layout.analyst_copy.exists() and layout.analyst_copy != layout.warehouse:
+        out.append(f"  analyst copy: {layout.analyst_copy} (read-only, marts only)")
+    docs = layout.dbt_docs
+    out.append(
+        f"  dbt docs:     {docs}"
+        + ("" if docs.exists() else "  (not generated yet: dbt docs generate)")
+    )
+    gx = None
+    if _exists(con, RAW_SCHEMA, "gx_validations"):
+        row = con.execute(
+            f"select data_docs_path from {RAW_SCHEMA}.gx_validations "
+            "where data_docs_path is not null order by validated_at desc limit 1"
+        ).fetchone()
+        gx = row[0] if row else None
+    out.append(f"  GX Data Docs: {gx or '(no validation with Data Docs yet)'}")
     return out
 
 
