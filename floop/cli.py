@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from floop import config, dashboard, export, ingest, simulate
+from floop import config, dashboard, export, ingest, quality_gate, simulate
 from floop.config import Layout
-from floop.errors import FloopError
+from floop.errors import FloopError, OperationalError
+from floop.ingest.load import open_warehouse
 from floop.summary import print_summary
 
 
@@ -79,6 +80,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_waive(args: argparse.Namespace) -> int:
+    layout = Layout.for_warehouse(args.warehouse)
+    now = config.parse_now(args.now)
+    if not layout.warehouse.is_file():
+        raise OperationalError(f"warehouse {layout.warehouse} does not exist")
+    with open_warehouse(layout.warehouse) as con:
+        load = quality_gate.waive(con, args.load_id, args.reason, now)
+    print(
+        f"floop waive: load {load.load_id} waived ({len(load.failed)} failed expectation(s): "
+        f"{', '.join(label for _, label in load.failed)}); reason recorded in raw.load_waivers"
+    )
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     return export.main(args)
 
@@ -123,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     _warehouse(p)
     _now(p)
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "waive",
+        help="accept a blocked load's failed quality checks, with a recorded reason",
+        description="A load whose blocking Great Expectations checks failed blocks `floop run` "
+        "(dbt, exports, analyst copy) until it passes on re-validation or is waived here. "
+        "Example: floop waive 3f2c... --reason 'known bad batch from the v2 client, fixed'",
+    )
+    p.add_argument("load_id", metavar="LOAD_ID", help="the load id (raw.ingest_ledger.load_id)")
+    p.add_argument("--reason", required=True, help="why the failure is accepted (recorded)")
+    _warehouse(p)
+    _now(p)
+    p.set_defaults(func=_cmd_waive)
 
     p = sub.add_parser("export", help="export a dataset by policy as Parquet with a manifest")
     p.add_argument("--policy", help="policy name (a file in policies/)")

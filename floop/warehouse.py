@@ -63,6 +63,15 @@ AUX_TABLES: dict[str, list[tuple[str, str]]] = {
         ("observed_value", "VARCHAR"),
         ("details", "JSON"),
         ("data_docs_path", "VARCHAR"),
+        # Which validation of the load (1, 2, ...): a blocked load is validated again.
+        ("validation_seq", "BIGINT"),
+    ],
+    # Blocked loads someone accepted with `floop waive` (floop.quality_gate).
+    "load_waivers": [
+        ("load_id", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("waived_at", "TIMESTAMP"),
+        ("failed_checks", "VARCHAR[]"),
     ],
 }
 
@@ -78,8 +87,13 @@ def raw_ddl_statements() -> list[str]:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing, and add columns newer floop versions added to existing tables
+    (a warehouse made by an older floop keeps working)."""
     for stmt in raw_ddl_statements():
         con.execute(stmt)
+    for name, cols in AUX_TABLES.items():
+        for col, typ in cols:
+            con.execute(f'alter table {RAW_SCHEMA}.{name} add column if not exists "{col}" {typ}')
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 
-from floop import quality as gx_quality
 from floop.contract import RAW_SCHEMA, load_contract
 from floop.errors import OperationalError
 from floop.ingest.checks import CheckSQL
@@ -27,6 +26,7 @@ from floop.ingest.load import LoadRequest, is_no_space, load_file, open_warehous
 from floop.ingest.readers import list_landing, sha256_of
 from floop.ingest.result import FileResult, IngestResult, format_summary
 from floop.landing import file_format
+from floop.quality_gate import validate_pending
 from floop.warehouse import ensure_raw_schema
 
 __all__ = ["FileResult", "IngestResult", "format_summary", "ingest", "main"]
@@ -61,10 +61,13 @@ def ingest(
         checksums = [hasher.submit(sha256_of, path) for path in files]
         ensure_raw_schema(con)
         _load_new_files(con, checks, result, files, checksums, progress)
-        if quality and result.accepted > 0:
-            result.quality = gx_quality.validate_load(
-                con, result.load_id, result.warehouse, result.now
-            )
+        if quality:
+            # this load, loads a crash left unvalidated, and loads still blocked
+            for outcome in validate_pending(con, result.warehouse, result.now):
+                if outcome.load_id == result.load_id:
+                    result.quality = outcome
+                else:
+                    result.revalidated.append(outcome)
     except (OSError, duckdb.Error) as exc:
         if is_no_space(exc):
             raise OperationalError(f"no space left on device: {exc}") from exc

@@ -42,7 +42,9 @@ class IngestResult:
     now: datetime
     files: list[FileResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already loaded, same checksum
-    quality: Any = None  # floop.quality.QualityResult when GX ran
+    quality: Any = None  # floop.quality.QualityResult when GX ran on this load
+    # QualityResults of earlier loads validated by this run (never validated, or blocked)
+    revalidated: list[Any] = field(default_factory=list)
 
     @property
     def lines(self) -> int:
@@ -107,4 +109,7 @@ def format_summary(result: IngestResult) -> str:
         )
     if result.quality is not None:
         out.extend(result.quality.summary_lines())
+    for earlier in result.revalidated:
+        out.append(f"earlier load {earlier.load_id}, validated again:")
+        out.extend(earlier.summary_lines())
     return "\n".join(out)
