@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 -- One row per document retrieved in a shown (non-shadow) response: output_id x document_id,
 -- at its best rank (a document listed twice in one response counts once), whether the answer
 -- cited it and how often the user clicked it.

@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 -- Orphan feedback per ingest day of the feedback: feedback pointing at no interaction when it
 -- arrived, and how much of it a later interaction resolved. One row per ingested_date with
 -- feedback.

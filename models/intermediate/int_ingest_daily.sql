@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 -- What landed per ingest day (UTC date of ingested_at) and where it went: the ledger's line
 -- counts, quarantined rows per reason, duplicates, and unknown fields per name (counted on
 -- the day their load started). One row per ingested_date that has a ledger row.

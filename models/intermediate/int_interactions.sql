@@ -1,6 +1,6 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 -- The interactions as the wide fact reads them: one row per response (output_id), the staged
--- columns it carries. Ephemeral: a shared import that keeps marts off staging, not a table.
+-- columns it carries. A view: it keeps the marts off staging without a copy of the rows.
 with interactions as (
     select * from {{ ref('stg_interactions') }}
 ),

@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 -- How late outcomes arrive, per ingest day: lateness = ingested_at - event timestamp, in
 -- hours, as quantiles and buckets. One row per ingested_date with outcomes.
 with outcomes as (
