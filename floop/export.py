@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from floop import config
 from floop.errors import OperationalError
 from floop.policy import Policy, compile_feedback_filter, load_policy, sha256_json
+from floop.registry import REGISTRY_COLUMNS, REGISTRY_TABLE, registry_ddl
 from floop.sql import sql_list as _sql_list
 from floop.sql import sql_str as _sql_str
 from floop.warehouse import connect
@@ -61,41 +62,6 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_statistics": True,
     "data_page_size": 1024 * 1024,
 }
-
-# The registry table. Created idempotently here (every export) and by the pre-hook of
-# models/staging/registry/stg_dataset_manifests.sql (every dbt build), so dbt finds it before
-# the first export. tests/test_export.py checks that both create the same columns.
-REGISTRY_SCHEMA = "registry"
-REGISTRY_TABLE = f"{REGISTRY_SCHEMA}.dataset_manifests"
-REGISTRY_COLUMNS: list[tuple[str, str]] = [
-    ("manifest_id", "VARCHAR"),
-    ("policy_name", "VARCHAR"),
-    ("policy_hash", "VARCHAR"),
-    ("purpose", "VARCHAR"),
-    ("as_of_date", "DATE"),
-    ("window_start", "DATE"),
-    ("window_end", "DATE"),
-    ("row_count", "BIGINT"),
-    ("train_row_count", "BIGINT"),
-    ("eval_row_count", "BIGINT"),
-    ("partition_count", "BIGINT"),
-    ("row_counts", "JSON"),
-    ("source_last_event_at", "TIMESTAMP"),
-    ("ingest_ledger_checksum", "VARCHAR"),
-    ("dbt_manifest_sha256", "VARCHAR"),
-    ("git_commit", "VARCHAR"),
-    ("created_at", "TIMESTAMP"),
-    ("manifest_path", "VARCHAR"),
-]
-
-
-def registry_ddl() -> list[str]:
-    body = ",\n  ".join(f"{c} {t}" for c, t in REGISTRY_COLUMNS)
-    return [
-        f"create schema if not exists {REGISTRY_SCHEMA}",
-        f"create table if not exists {REGISTRY_TABLE} (\n  {body}\n)",
-    ]
-
 
 def ensure_registry_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in registry_ddl():
