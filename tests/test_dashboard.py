@@ -430,7 +430,8 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     rows = mart(
         analyst_copy,
         "select task_type, version_kind, version_id, outcome_delta, verdict "
-        "from marts.fct_version_changes_weekly where weeks_ago = 1",
+        "from marts.fct_version_changes_weekly where interaction_week = "
+        "(select max(interaction_week) - interval 7 day from marts.fct_version_outcomes_weekly)",
     )
     if not rows:
         pytest.skip("the demo has no version change last week")
