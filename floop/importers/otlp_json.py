@@ -121,7 +121,9 @@ def spans_of(source: SourceFile) -> list[Span]:
 
 def _span(index: int, raw: dict[str, Any], resource: dict[str, Any]) -> Span:
     events = [
-        SpanEvent(str(e.get("name", "")), _nanos(e.get("timeUnixNano")), attributes(e.get("attributes")))
+        SpanEvent(
+            str(e.get("name", "")), _nanos(e.get("timeUnixNano")), attributes(e.get("attributes"))
+        )
         for e in raw.get("events") or []
         if isinstance(e, dict)
     ]
