@@ -319,3 +319,62 @@ def test_bad_mapping_is_a_one_line_usage_error(
     rc = run_import(tmp_path / "landing", "openinference", src, extra=("--mapping", str(bad)))
     err = capsys.readouterr().err.strip()
     assert rc == 2 and "\n" not in err and "fields.colour" in err
+
+
+# --- Langfuse scores: every source and data type, and a correction's edit distance -----------
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Reference: the textbook dynamic programme (independent of the importer's DuckDB)."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def score(sid: str, source: str, data_type: str, value: Any, **extra: Any) -> dict[str, Any]:
+    return {"id": sid, "name": sid, "source": source, "dataType": data_type, "value": value,
+            "timestamp": "2026-11-18T12:00:00Z", "traceId": "t-1", "observationId": None,
+            "authorUserId": "person-1", **extra}
+
+
+def test_langfuse_scores_by_source_and_type(tmp_path: Path) -> None:
+    output, corrected = "Refunds take 5 days.", "Refunds take 3-5 business days."
+    gen = {"id": "g-1", "traceId": "t-1", "type": "GENERATION", "model": "gpt-4o",
+           "startTime": "2026-11-18T10:00:00Z", "endTime": "2026-11-18T10:00:01.250Z",
+           "input": "refund?", "output": json.dumps(output),
+           "usageDetails": {"input": 5, "output": 7}, "metadata": "{}"}
+    trace = {"id": "t-1", "sessionId": "s-1", "userId": "u-1", "output": json.dumps(output),
+             "scores": [score("helpful", "API", "BOOLEAN", 0),
+                        score("stars", "API", "NUMERIC", 4),
+                        score("reason", "API", "CATEGORICAL", None, stringValue="too long"),
+                        score("tone", "ANNOTATION", "CATEGORICAL", None, stringValue="polite"),
+                        score("toxicity", "EVAL", "NUMERIC", 0.1)],
+             "corrections": [score("output", "ANNOTATION", "CORRECTION", 0,
+                                   longStringValue=corrected)]}
+    src = tmp_path / "lf.json"
+    src.write_text(json.dumps({"trace": trace, "observations": [gen]}))
+    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    opts = ("--tenant", "acme", "--mapping", str(mapping_file(tmp_path)))
+    assert run_import(landing, "langfuse", src, extra=opts) == 0
+    result = ingest(landing, wh, NOW, quality=False)
+    assert (result.lines, result.accepted) == (7, 7)
+    distance = levenshtein(output, corrected) / max(len(output), len(corrected))
+    assert rows(wh, """select feedback_type, feedback_value, feedback_text, actor_role, output_id
+        from raw.feedback_events order by 1""") == [
+        ("comment", 0.0, "too long", "end_user", "g-1"),
+        ("edit", pytest.approx(distance), None, "sme", "g-1"),
+        ("rating", 4.0, None, "end_user", "g-1"),
+        ("thumbs", -1.0, None, "end_user", "g-1"),
+    ]
+    assert rows(wh, "select label_name, label_value, labeler_id from raw.label_events") == [
+        ("tone", "polite", "person-1")
+    ]
+    assert rows(wh, "select eval_metric, eval_value from raw.evaluation_events") == [
+        ("toxicity", 0.1)
+    ]
+    assert rows(wh, "select server_latency_ms, session_id, user_id from raw.interaction_events") \
+        == [(1250.0, "s-1", "u-1")]
