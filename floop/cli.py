@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from floop import config, dashboard, export, ingest, quality_gate, simulate
+from floop import config, dashboard, export, importers, ingest, quality_gate, simulate
 from floop.config import Layout
 from floop.errors import FloopError, OperationalError
 from floop.ingest.load import open_warehouse
@@ -102,6 +102,42 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
     return dashboard.main(args)
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    landing = Path(args.landing or config.landing_dir())
+    mapping = importers.load_mapping(args.mapping, args.tenant, args.task_type_from)
+    result = importers.import_files(args.format, args.inputs, landing, mapping)
+    for fi in result.files:
+        if fi.error:
+            print(f"floop import: error: {fi.source}: {fi.error}", file=sys.stderr)
+        else:
+            print(fi.line())
+    totals = ", ".join(f"{n} {t}" for t, n in sorted(result.events.items())) or "no events"
+    print(f"floop import: {len(result.files)} files, {totals} -> {landing}")
+    if result.missing:
+        missing = ", ".join(f"{f} {n}" for f, n in sorted(result.missing.items()))
+        print(
+            f"floop import: events missing a required field (ingest will quarantine them): "
+            f"{missing}; see --tenant, --task-type-from, --mapping and docs/import.md"
+        )
+    return 2 if result.errors else 0
+
+
+def _import_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import", help="convert OTel GenAI / OpenInference / Langfuse traces "
+                       "into contract events in the landing folder")
+    p.add_argument("format", choices=sorted(importers.KINDS), help="the input's format")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="FILE_OR_DIR", help="input files")
+    _landing(p)
+    p.add_argument("--tenant", default=None, help="tenant_id when no attribute names one")
+    p.add_argument(
+        "--task-type-from", default=None, metavar="ATTR", help="attribute that names task_type"
+    )
+    p.add_argument(
+        "--mapping", type=Path, default=None, help="mapping YAML (docs/import.md)"
+    )
+    p.set_defaults(func=_cmd_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="floop", description="floop: the feedback-loop warehouse for AI systems."
@@ -166,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     _warehouse(p)
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.set_defaults(func=_cmd_dashboard)
+
+    _import_parser(sub)
 
     return parser
 

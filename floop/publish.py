@@ -5,8 +5,8 @@ What "restricted" means here: everything in schema `raw` (events as landed, incl
 and raw lines), the `staging` models (row-level event data, even if hashed), the `registry`
 internals and any undocumented model. None of it is copied: the copy is built from an allow-list
 (schema `marts`, plus `intermediate` models with `access: public` and a description in the
-dbt docs), and a column named like personal or raw data (user_id, actor_id, feedback_text, raw_line) stops the
-publish instead of being copied. The previous copy then stays in place.
+dbt docs), and a column named like personal or raw data (the contract's `pii` fields and
+raw_line) stops the publish instead of being copied. The previous copy then stays in place.
 
 The new file is written beside the old one and swapped in with `os.replace` (atomic on one file
 system), so a reader never sees a half-written file: open connections keep the old file, new
