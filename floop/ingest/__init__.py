@@ -211,7 +211,9 @@ class _Run:
         row unless the file's last row says the same already; always in the run's result."""
         if error is not None and is_no_space(error):
             raise OperationalError(f"no space left on device: {error}") from error
-        if error is not None:
+        if isinstance(error, LandingFileError):
+            status, reason = "failed", str(error)
+        elif error is not None:
             status, reason = "failed", f"{type(error).__name__}: {str(error).splitlines()[0]}"
         elif scan is not None and scan.tampered:
             status, reason = "tampered", scan.tampered

@@ -120,8 +120,10 @@ def _load(
     except duckdb.Error as exc:
         if is_no_space(exc) or (not repair_utf8 and "UTF-8" in str(exc)):
             raise
-        # e.g. a corrupt Parquet file ("No magic bytes found"): this file fails, not the run
-        raise LandingFileError(f"{type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
+        # e.g. a corrupt Parquet file ("No magic bytes found"): this file fails, not the run.
+        # The message names the landing file, not its staged copy (the same on every run).
+        message = str(exc).splitlines()[0].replace(str(scan.staged), request.source_file)
+        raise LandingFileError(f"{type(exc).__name__}: {message}") from exc
     _check_lines(con, checks, request)
     _insert_accepted(con, checks, request)
     _insert_rejected(con, checks, request)
