@@ -184,6 +184,8 @@ def test_case7_every_entry_gets_a_ledger_row(scratch: Path) -> None:
     (landing / "link-out.jsonl").symlink_to(outside)
     (landing / "link-dir").symlink_to(outside.parent, target_is_directory=True)
     (landing / "link-in.jsonl").symlink_to(landing / "day" / "a.jsonl")
+    (landing / "empty.jsonl").write_bytes(b"")  # a landing file with no lines: a row too
+    (landing / "loop.jsonl").symlink_to(landing / "loop.jsonl")
     with unprivileged():
         result = run(landing, wh)
     rows = {k: (v[0], v[5]) for k, v in ledger(wh).items()}
@@ -191,9 +193,11 @@ def test_case7_every_entry_gets_a_ledger_row(scratch: Path) -> None:
         ".hidden.jsonl": ("skipped", "hidden or temporary file"),
         ".staging": ("skipped", "hidden or temporary folder"),
         "day/a.jsonl": ("loaded", None),
+        "empty.jsonl": ("loaded", None),
         "link-dir": ("skipped", "symlink to outside the landing folder"),
         "link-in.jsonl": ("loaded", None),  # followed: inside the landing folder
         "link-out.jsonl": ("skipped", "symlink to outside the landing folder"),
+        "loop.jsonl": ("skipped", "broken symlink"),
         "locked/": ("failed", rows["locked/"][1]),
         "x.json": ("skipped", "unknown extension (.json)"),
         "x.jsonl.part": ("skipped", "hidden or temporary file"),
@@ -206,7 +210,7 @@ def test_case7_every_entry_gets_a_ledger_row(scratch: Path) -> None:
     assert (result.accepted, result.duplicate, result.exit_code) == (1, 1, 3)
     with unprivileged():
         run(landing, wh)
-    assert table_counts(wh)["ledger_files"] == 12  # nothing recorded twice
+    assert table_counts(wh)["ledger_files"] == 14  # nothing recorded twice
 
 
 def test_case8_moved_landing_folder_reads_nothing_again(tmp_path: Path) -> None:

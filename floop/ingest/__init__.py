@@ -19,6 +19,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -116,7 +117,12 @@ def _load_entries(
             next_stamp(con, result.now),
             Path(tmp),
         )
-        scans = _scans_ahead([e for e in entries if e.readable], run.scan)
+        _each_entry(run, entries, progress)
+
+
+def _each_entry(run: _Run, entries: list[LandingEntry], progress: bool) -> None:
+    # closing(): a scan still running ends before the run's temp folder is removed
+    with closing(_scans_ahead([e for e in entries if e.readable], run.scan)) as scans:
         for i, entry in enumerate(entries, start=1):
             fr = run.load(entry, next(scans)) if entry.readable else run.not_read(entry)
             if progress and fr is not None:

@@ -96,13 +96,6 @@ class LedgerState:
         """ROW (not a load) says what the last row of its file said already."""
         return self._last.get(row.relative_path) == (row.status, row.status_reason, row.sha256)
 
-    def record(self, row: LedgerRow) -> None:
-        self._last[row.relative_path] = (row.status, row.status_reason, row.sha256)
-        if row.status == "loaded" and row.sha256 is not None:
-            self._read[row.relative_path] = Prior(
-                end=row.start_offset + row.bytes_read, sha256=row.sha256
-            )
-
 
 def next_stamp(con: duckdb.DuckDBPyConnection, now: datetime) -> datetime:
     """This load's `ingested_at`: strictly after every earlier load's, even when --now repeats

@@ -81,7 +81,10 @@ def _classify(root: Path, item: os.DirEntry[str], rel: str) -> LandingEntry:
         kind = "folder" if item.is_dir(follow_symlinks=False) else "file"
         return LandingEntry(path, rel, skip_reason=f"hidden or temporary {kind}")
     if item.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return LandingEntry(path, rel, skip_reason="broken symlink")
         if not target.exists():
             return LandingEntry(path, rel, skip_reason="broken symlink")
         if not target.is_relative_to(root):

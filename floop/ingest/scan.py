@@ -143,9 +143,10 @@ def _scan_text(path: Path, prior: Prior | None, tmpdir: Path) -> Scan:
     _settle_end(scan, staged, to_last_newline)
     skip = 1 if start > 0 and last_byte != b"\n" and scan.end > start else 0
     scan.first_line = newlines_before + skip + 1
-    if scan.end == start:
+    if scan.end == start and prior is not None:
         staged.unlink()
         return scan
+    # a new file always loads, even with 0 lines: it gets its ledger row
     _cut_staged(staged, skip, scan.end - start)
     scan.staged = staged
     return scan
