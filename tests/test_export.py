@@ -118,7 +118,9 @@ def handmade(tmp_path: Path) -> Path:
         f"create table reference.country_domains as select * from read_csv('{SEED}', header=true)"
     )
     con.execute(
-        "insert into raw.ingest_ledger values ('load-1', 'a.jsonl', 'jsonl', 10, 'abc', 5, 5, 0,"
+        "insert into raw.ingest_ledger (load_id, file_path, file_format, file_size_bytes, sha256,"
+        " lines, accepted, duplicate, rejected, ingested_at, duration_ms)"
+        " values ('load-1', 'a.jsonl', 'jsonl', 10, 'abc', 5, 5, 0,"
         " 0, timestamp '2026-11-20 01:00:00', 1.5)"
     )
     con.close()

@@ -98,6 +98,9 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
             "load_id": result.load_id,
             "files_loaded": len(result.files),
             "files_skipped": len(result.skipped),
+            # failed or tampered files (status in raw.ingest_ledger): their lines are missing
+            "files_not_loaded": ", ".join(f"{f.relative_path} ({f.status})" for f in result.failed)
+            or "-",
             "lines": result.lines,
             "accepted": result.accepted,
             "duplicate": result.duplicate,
