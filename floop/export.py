@@ -20,7 +20,6 @@ it), in one transaction with moving the finished folder into place.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import shutil
@@ -254,9 +253,7 @@ def _content_hash(manifest: dict[str, Any]) -> str:
     return sha256_json(body)
 
 
-def _as_date(value: date | str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
+def _as_date(value: date | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -289,7 +286,7 @@ def _open_writer(warehouse: Path, lock_timeout: float) -> duckdb.DuckDBPyConnect
 def export_dataset(
     policy: Policy | str | Path,
     warehouse: Path,
-    as_of: date | str | None,
+    as_of: date | str,
     out_dir: Path,
     *,
     lock_timeout: float = 60.0,
@@ -526,37 +523,3 @@ def verify(manifest: Path) -> list[str]:
             if path.is_file() and rel not in listed:
                 problems.append(f"{rel}: not in the manifest")
     return problems
-
-
-def main(args: argparse.Namespace) -> int:
-    if args.verify is not None:
-        problems = verify(args.verify)
-        if problems:
-            print(f"{args.verify}: FAILED, {len(problems)} problem(s):")
-            for p in problems:
-                print(f"  {p}")
-            return 1
-        n = len(json.loads(Path(args.verify).read_text())["files"])
-        print(f"{args.verify}: OK ({n} files match their sha256)")
-        return 0
-    if not args.policy:
-        raise OperationalError("give --policy NAME (a file in policies/) or --verify MANIFEST")
-    manifest_path = export_dataset(
-        args.policy,
-        args.warehouse or config.warehouse_path(),
-        args.as_of,
-        args.out or config.Layout.for_warehouse(args.warehouse).exports,
-    )
-    m = json.loads(manifest_path.read_text())
-    rows = m["rows"]
-    print(
-        f"exported {m['policy']['name']} as of {m['as_of']} "
-        f"(window {m['window']['start']}..{m['window']['end']}): {rows['total']} rows "
-        f"(train {rows['by_split']['train']}, eval {rows['by_split']['eval']}) "
-        f"in {len(m['files'])} files"
-    )
-    if rows["total"] == 0:
-        print("warning: no row matched the policy (window, workflows, tenants, consent, filters)")
-    print(f"manifest {m['manifest_id']}")
-    print(f"  {manifest_path}")
-    return 0

@@ -5,7 +5,6 @@ that the numbers on screen are the marts' values. Screenshots land in test-artif
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import signal
@@ -232,11 +231,11 @@ def version_label(prompt: str, model: str, model_version: str, knowledge: str | 
 
 
 def test_dashboard_refuses_missing_warehouse(tmp_path: Path) -> None:
-    from floop.dashboard import main
+    from floop.dashboard import serve
     from floop.errors import OperationalError
 
     with pytest.raises(OperationalError, match="does not exist"):
-        main(argparse.Namespace(warehouse=tmp_path / "nope.duckdb", port=8599))
+        serve(tmp_path / "nope.duckdb", 8599)
 
 
 def test_no_pages_folder_beside_the_app() -> None:

@@ -396,7 +396,7 @@ def test_cli_export_and_operational_errors(handmade: Path, tmp_path: Path, capsy
     assert not list(out.glob("rag_retrieval_per_tenant/.tmp-*"))
 
     assert cli_main([*args, "--as-of", "20-11-2026", "--out", str(out)]) == 2
-    assert "expected a date" in capsys.readouterr().err
+    assert "is not a date YYYY-MM-DD" in capsys.readouterr().err
     assert cli_main(["export", "--policy", "nope", "--warehouse", str(handmade)]) == 2
     assert "no policy 'nope'" in capsys.readouterr().err
     assert cli_main(["export", "--warehouse", str(handmade)]) == 2
