@@ -10,10 +10,14 @@ played with probability
 
     psi_j = beta p_j + (1 - beta) sum over i != j of p_i p_j / (1 - p_i)
 
-(when some p_i = 1 the challenger is uniform over the other arms). The floor then mixes in a
-uniform share: w_j = floor + (1 - k floor) psi_j for k arms, so every weight is >= floor and
-they sum to 1. The sampler is numpy's default Generator seeded with `seed`, and arms are
-processed in sorted name order, so equal inputs give equal weights.
+(when some p_i = 1 the challenger is uniform over the other arms). Russo recommends beta = 1/2
+for pure best-arm identification, but that sends half of all traffic to challengers forever
+(with two arms it is exactly 50/50 whatever the data). floop routes real users, so its default
+beta = 0.9 plays the current leader 90% of the time and keeps about a tenth on the runner-up,
+enough for the gates to keep measuring it; pass `beta` to choose otherwise. The floor then
+mixes in a uniform share: w_j = floor + (1 - k floor) psi_j for k arms, so every weight is
+>= floor and they sum to 1. The sampler is numpy's default Generator seeded with `seed`, and
+arms are processed in sorted name order, so equal inputs give equal weights.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def thompson_top_two(
     draws: int = 10_000,
     seed: int,
     floor: float = 0.01,
-    beta: float = 0.5,
+    beta: float = 0.9,
 ) -> dict[str, float]:
     """Allocation weights per arm (sum 1, each >= floor) from Beta(a, b) posteriors."""
     if not arms:
