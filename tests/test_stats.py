@@ -4,6 +4,7 @@ test_stats_parity.py): SRM, Welch, the delta method, CUPED, Bayesian risk, Holm,
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -179,3 +180,11 @@ def test_thompson_gives_a_clearly_better_arm_most_of_the_weight() -> None:
     # Two arms, nothing learned yet: an even split (the top-two term keeps the runner-up alive).
     even = thompson_top_two({"a": (1.0, 1.0), "b": (1.0, 1.0)}, seed=3)
     assert even["a"] == pytest.approx(0.5, abs=0.02)
+
+
+def test_sums_from_the_warehouse_are_coerced_to_floats() -> None:
+    stats = RatioStats(3, Decimal("2"), Decimal("2"), 6, 14, Decimal("5"))
+    assert isinstance(stats.num_sum, float) and stats.variance == RatioStats(
+        3, 2.0, 2.0, 6.0, 14.0, 5.0).variance
+    with pytest.raises(ValueError):
+        RatioStats(3, math.inf, 1.0, 1.0, 1.0, 1.0)

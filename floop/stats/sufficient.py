@@ -62,12 +62,18 @@ class RatioStats:
     den_pre_den_sum: float = 0.0
 
     def __post_init__(self) -> None:
+        # Sums may arrive as Decimal, numpy or HUGEINT-sized ints from the warehouse: store
+        # plain floats (n as int) so the arithmetic below is float arithmetic.
+        object.__setattr__(self, "n", int(self.n))
         if self.n < 0:
             raise ValueError(f"RatioStats.n must be >= 0, got {self.n}")
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, float | int) and not math.isfinite(value):
+            if f.name in ("n", "pre"):
+                continue
+            value = float(getattr(self, f.name))
+            if not math.isfinite(value):
                 raise ValueError(f"RatioStats.{f.name} must be finite, got {value}")
+            object.__setattr__(self, f.name, value)
         if self.pre is not None and self.pre.pre is not None:
             raise ValueError("RatioStats.pre must not have a pre-period of its own")
 
