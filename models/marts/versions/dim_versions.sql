@@ -33,7 +33,12 @@ interactions as (
 ),
 
 usage as (
-    select 'prompt' as version_kind, prompt_version as version_id, null as model_id, is_shadow, interacted_at
+    select
+        'prompt' as version_kind,
+        prompt_version as version_id,
+        null as model_id,
+        is_shadow,
+        interacted_at
     from interactions
     union all
     select 'model', model_version, model_id, is_shadow, interacted_at
