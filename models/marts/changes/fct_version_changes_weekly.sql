@@ -33,12 +33,15 @@ by_kind as (
         * exclude (prompt_version, model_version, knowledge_version)
     from interactions
     union all
-    select 'model', model_version, * exclude (prompt_version, model_version, knowledge_version)
+    select
+        'model' as version_kind,
+        model_version as version_id,
+        * exclude (prompt_version, model_version, knowledge_version)
     from interactions
     union all
     select
-        'knowledge',
-        coalesce(knowledge_version, '(none)'),
+        'knowledge' as version_kind,
+        coalesce(knowledge_version, '(none)') as version_id,
         * exclude (prompt_version, model_version, knowledge_version)
     from interactions
 ),
@@ -97,7 +100,10 @@ week_pairs as (
     from shares
     union
     select distinct
-        task_type, version_kind, version_id, cast(interaction_week + interval 7 day as date)
+        task_type,
+        version_kind,
+        version_id,
+        cast(interaction_week + interval 7 day as date) as interaction_week
     from shares
 ),
 
@@ -207,16 +213,11 @@ joined as (
 judged as (
     select
         *,
-        {{ prop_diff('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            as outcome_delta,
-        {{ prop_diff('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-        - 1.96
-        * {{ prop_diff_se('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            as outcome_delta_ci_low,
-        {{ prop_diff('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-        + 1.96
-        * {{ prop_diff_se('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            as outcome_delta_ci_high
+        {{ prop_diff_columns(
+            'outcome_delta',
+            'successes', 'tasks_with_outcome',
+            'baseline_successes', 'baseline_tasks_with_outcome'
+        ) }}
     from joined
 ),
 

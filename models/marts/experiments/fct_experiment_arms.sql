@@ -83,7 +83,11 @@ final as (
         {{ rate_columns('primary_outcome_rate', 'successes', 'tasks_with_outcome') }},
         {{ safe_rate('control_successes', 'control_tasks_with_outcome') }}
             as control_primary_outcome_rate,
-        {{ prop_diff_columns('delta_vs_control', 'successes', 'tasks_with_outcome', 'control_successes', 'control_tasks_with_outcome') }},
+        {{ prop_diff_columns(
+            'delta_vs_control',
+            'successes', 'tasks_with_outcome',
+            'control_successes', 'control_tasks_with_outcome'
+        ) }},
         thumbs_up_count,
         thumbs_down_count,
         {{ thumbs_up_share('thumbs_up_count', 'thumbs_down_count') }} as thumbs_up_share,
