@@ -329,6 +329,40 @@ AUX_MODELS: dict[str, tuple[str, str, list[tuple[str, str | None, str]]]] = {
             ("events", "events", "Accepted events that carried it."),
         ],
     ),
+    "gx_validations": (
+        "stg_gx_validations",
+        "The latest validation of each load (floop.quality_gate re-validates a blocked load; "
+        "only its latest result counts): one row per Great Expectations expectation result. "
+        "details (the full JSON result) is left out: observed_value carries what was seen.",
+        [
+            ("load_id", "load_id", "The ingest run whose batch was validated."),
+            (
+                "validation_seq",
+                "validation_seq",
+                "Which validation of the load this is (1, 2, ...; 0 for rows written before "
+                "loads were re-validated, when it was null): the load's highest.",
+            ),
+            ("validated_at", "validated_at", "When the suite ran (UTC)."),
+            ("suite_name", "suite_name", "Great Expectations suite."),
+            ("expectation_type", "expectation_type", "The expectation."),
+            ("event_type", "event_type", "Event type of the batch, when there is one."),
+            ("column_name", "column_name", "Column the expectation is about, when there is one."),
+            ("success", "success", "Whether the expectation held."),
+            ("observed_value", "observed_value", "What was observed, as text."),
+            ("data_docs_path", "data_docs_path", "Data Docs page of the validation."),
+        ],
+    ),
+    "load_waivers": (
+        "stg_load_waivers",
+        "Blocked loads someone accepted with `floop waive`: one row per waived load (a waiver "
+        "is permanent).",
+        [
+            ("load_id", "load_id", "The waived ingest run."),
+            ("reason", "reason", "Why its failed checks were accepted."),
+            ("waived_at", "waived_at", "When it was waived (UTC)."),
+            ("failed_checks", "failed_checks", "The failed checks it was waived with."),
+        ],
+    ),
 }
 
 AUX_DESCRIPTIONS: dict[str, str] = {
@@ -338,7 +372,10 @@ AUX_DESCRIPTIONS: dict[str, str] = {
     "(may contain personal data).",
     "duplicate_events": "Events received again with an already accepted event_id.",
     "unknown_fields": "Counts of fields the contract does not name.",
-    "gx_validations": "One row per Great Expectations expectation result of each accepted batch.",
+    "gx_validations": "One row per Great Expectations expectation result of each validation of "
+    "a load (validation_seq: a blocked load is validated again).",
+    "load_waivers": "Blocked loads accepted with `floop waive` and why. No freshness: a waiver "
+    "is a rare manual act, so a quiet table is normal.",
 }
 # Raw bookkeeping column descriptions: the staging ones, plus the columns staging leaves out.
 AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -357,6 +394,8 @@ AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "observed_value": "What was observed, as text.",
         "details": "The full result (JSON).",
         "data_docs_path": "Data Docs page of the validation.",
+        "validation_seq": "Which validation of the load (1, 2, ...; null in rows written before "
+        "loads were re-validated).",
     },
 }
 AUX_COLUMN_DESCRIPTIONS["quarantine"]["raw_line"] = (
@@ -384,6 +423,8 @@ FRESHNESS = {
 FRESHNESS_OVERRIDES: dict[str, dict[str, object]] = {
     "label_events": {"warn_after": {"count": 7, "period": "day"}},
 }
+# Tables with no freshness at all (a null overrides the source's), the reason in their description.
+NO_FRESHNESS = ("load_waivers",)
 # Tables that legitimately go quiet (the version registry changes rarely; quarantine,
 # duplicates and unknown fields only get rows when something is wrong, quiet is good). Every
 # ingest run writes them together with the ledger, so they are as fresh as the ledger's newest
@@ -454,6 +495,20 @@ AUX_MODEL_TESTS: dict[str, list[object]] = {
     # one row per line an ingest run rejected / found repeated
     "stg_quarantine": [{"unique_combination": {"arguments": {"columns": LINE_GRAIN}}}],
     "stg_duplicate_events": [{"unique_combination": {"arguments": {"columns": LINE_GRAIN}}}],
+    # one waiver per load (floop waive refuses a load that is not blocked)
+    "stg_load_waivers": [{"unique_combination": {"arguments": {"columns": ["load_id"]}}}],
+    # one result per expectation of the load's latest validation
+    "stg_gx_validations": [
+        {
+            "unique_combination": {
+                "arguments": {
+                    "columns": [
+                        "load_id", "suite_name", "expectation_type", "event_type", "column_name"
+                    ]
+                }
+            }
+        },
+    ],
     "stg_unknown_fields": [
         {
             "unique_combination": {
@@ -565,6 +620,8 @@ def render_sources(contract: Contract) -> str:
         config: dict[str, object] = {"loaded_at_field": loaded_at} if loaded_at else {}
         # a quiet table's loaded_at_query (in _table_freshness) replaces its loaded_at_field
         table["config"] = _table_freshness(name) if name in QUIET_TABLES else config
+        if name in NO_FRESHNESS:
+            table["config"] = {"freshness": None}
         descs = AUX_COLUMN_DESCRIPTIONS.get(name, {})
         table["columns"] = [
             {"name": c, "data_type": t.lower(), "description": descs.get(c, "")} for c, t in cols
