@@ -374,8 +374,8 @@ AUX_DESCRIPTIONS: dict[str, str] = {
     "unknown_fields": "Counts of fields the contract does not name.",
     "gx_validations": "One row per Great Expectations expectation result of each validation of "
     "a load (validation_seq: a blocked load is validated again).",
-    "load_waivers": "Blocked loads accepted with `floop waive` and why. No freshness: a waiver "
-    "is a rare manual act, so a quiet table is normal.",
+    "load_waivers": "Blocked loads accepted with `floop waive` and why. A waiver is a rare "
+    "manual act, so a quiet table is normal: its freshness is the ingest ledger's.",
 }
 # Raw bookkeeping column descriptions: the staging ones, plus the columns staging leaves out.
 AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -423,14 +423,19 @@ FRESHNESS = {
 FRESHNESS_OVERRIDES: dict[str, dict[str, object]] = {
     "label_events": {"warn_after": {"count": 7, "period": "day"}},
 }
-# Tables with no freshness at all (a null overrides the source's), the reason in their description.
-NO_FRESHNESS = ("load_waivers",)
 # Tables that legitimately go quiet (the version registry changes rarely; quarantine,
 # duplicates and unknown fields only get rows when something is wrong, quiet is good). Every
 # ingest run writes them together with the ledger, so they are as fresh as the ledger's newest
-# row, whether or not that run gave them rows.
+# row, whether or not that run gave them rows. Waivers (floop waive, by hand, rare) are quiet
+# by nature too: they are judged by the same clock, the warehouse's newest load.
 LEDGER_LOADED_AT = f"select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"
-QUIET_TABLES = ("version_events", "quarantine", "duplicate_events", "unknown_fields")
+QUIET_TABLES = (
+    "version_events",
+    "quarantine",
+    "duplicate_events",
+    "unknown_fields",
+    "load_waivers",
+)
 
 RESTRICTED = (
     "RESTRICTED. Events as landed by `floop ingest` (the only writer), including personal data "
@@ -620,8 +625,6 @@ def render_sources(contract: Contract) -> str:
         config: dict[str, object] = {"loaded_at_field": loaded_at} if loaded_at else {}
         # a quiet table's loaded_at_query (in _table_freshness) replaces its loaded_at_field
         table["config"] = _table_freshness(name) if name in QUIET_TABLES else config
-        if name in NO_FRESHNESS:
-            table["config"] = {"freshness": None}
         descs = AUX_COLUMN_DESCRIPTIONS.get(name, {})
         table["columns"] = [
             {"name": c, "data_type": t.lower(), "description": descs.get(c, "")} for c, t in cols
