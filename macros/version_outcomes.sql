@@ -7,7 +7,8 @@
     carries it (the task's last non-shadow interaction), so its versions and period get it.
     Success = primary_outcome_value > 0 (the simulator's and the seed's metrics are 0/1). -#}
 {% macro version_outcomes_select(period, extra_grain=[]) -%}
-{%- set grain = extra_grain + ['task_type', 'model_id', 'model_version', 'prompt_version', 'knowledge_version'] -%}
+{%- set grain = extra_grain
+    + ['task_type', 'model_id', 'model_version', 'prompt_version', 'knowledge_version'] -%}
 with interactions as (
     select
         {% for col in extra_grain %}{{ col }},

@@ -273,7 +273,27 @@ AUX_MODELS: dict[str, tuple[str, str, list[tuple[str, str | None, str]]]] = {
         "One row per landing file per ingest run: what came in and where each line went.",
         [
             ("load_id", "load_id", "The ingest run."),
-            ("file_path", "file_path", "Landing file, relative to the landing folder."),
+            ("file_path", "file_path", "Landing file's absolute path when it was read."),
+            (
+                "relative_path",
+                "relative_path",
+                "Landing file's path under the landing folder (with its content, what identifies "
+                "the file: moving the folder reads nothing again).",
+            ),
+            (
+                "status",
+                "status",
+                "loaded (lines were read), skipped (not a landing file, by design), failed "
+                "(could not be read; nothing written) or tampered (bytes loaded before changed).",
+            ),
+            ("status_reason", "status_reason", "Why skipped, failed or tampered; null when loaded."),
+            ("start_offset", "start_offset", "First byte read this time (> 0: an appended file)."),
+            ("bytes_read", "bytes_read", "Bytes read this time (complete lines only)."),
+            (
+                "pending_bytes",
+                "pending_bytes",
+                "Bytes of an unfinished last line left for a later run.",
+            ),
             ("file_format", "file_format", "jsonl, jsonl.gz or parquet."),
             ("file_size_bytes", "file_size_bytes", "File size in bytes."),
             ("sha256", "sha256", "SHA-256 of the file's bytes."),
@@ -329,6 +349,40 @@ AUX_MODELS: dict[str, tuple[str, str, list[tuple[str, str | None, str]]]] = {
             ("events", "events", "Accepted events that carried it."),
         ],
     ),
+    "gx_validations": (
+        "stg_gx_validations",
+        "The latest validation of each load (floop.quality_gate re-validates a blocked load; "
+        "only its latest result counts): one row per Great Expectations expectation result. "
+        "details (the full JSON result) is left out: observed_value carries what was seen.",
+        [
+            ("load_id", "load_id", "The ingest run whose batch was validated."),
+            (
+                "validation_seq",
+                "validation_seq",
+                "Which validation of the load this is (1, 2, ...; 0 for rows written before "
+                "loads were re-validated, when it was null): the load's highest.",
+            ),
+            ("validated_at", "validated_at", "When the suite ran (UTC)."),
+            ("suite_name", "suite_name", "Great Expectations suite."),
+            ("expectation_type", "expectation_type", "The expectation."),
+            ("event_type", "event_type", "Event type of the batch, when there is one."),
+            ("column_name", "column_name", "Column the expectation is about, when there is one."),
+            ("success", "success", "Whether the expectation held."),
+            ("observed_value", "observed_value", "What was observed, as text."),
+            ("data_docs_path", "data_docs_path", "Data Docs page of the validation."),
+        ],
+    ),
+    "load_waivers": (
+        "stg_load_waivers",
+        "Blocked loads someone accepted with `floop waive`: one row per waived load (a waiver "
+        "is permanent).",
+        [
+            ("load_id", "load_id", "The waived ingest run."),
+            ("reason", "reason", "Why its failed checks were accepted."),
+            ("waived_at", "waived_at", "When it was waived (UTC)."),
+            ("failed_checks", "failed_checks", "The failed checks it was waived with."),
+        ],
+    ),
 }
 
 AUX_DESCRIPTIONS: dict[str, str] = {
@@ -338,7 +392,10 @@ AUX_DESCRIPTIONS: dict[str, str] = {
     "(may contain personal data).",
     "duplicate_events": "Events received again with an already accepted event_id.",
     "unknown_fields": "Counts of fields the contract does not name.",
-    "gx_validations": "One row per Great Expectations expectation result of each accepted batch.",
+    "gx_validations": "One row per Great Expectations expectation result of each validation of "
+    "a load (validation_seq: a blocked load is validated again).",
+    "load_waivers": "Blocked loads accepted with `floop waive` and why. A waiver is a rare "
+    "manual act, so a quiet table is normal: its freshness is the ingest ledger's.",
 }
 # Raw bookkeeping column descriptions: the staging ones, plus the columns staging leaves out.
 AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
@@ -357,6 +414,8 @@ AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "observed_value": "What was observed, as text.",
         "details": "The full result (JSON).",
         "data_docs_path": "Data Docs page of the validation.",
+        "validation_seq": "Which validation of the load (1, 2, ...; null in rows written before "
+        "loads were re-validated).",
     },
 }
 AUX_COLUMN_DESCRIPTIONS["quarantine"]["raw_line"] = (
@@ -387,9 +446,16 @@ FRESHNESS_OVERRIDES: dict[str, dict[str, object]] = {
 # Tables that legitimately go quiet (the version registry changes rarely; quarantine,
 # duplicates and unknown fields only get rows when something is wrong, quiet is good). Every
 # ingest run writes them together with the ledger, so they are as fresh as the ledger's newest
-# row, whether or not that run gave them rows.
+# row, whether or not that run gave them rows. Waivers (floop waive, by hand, rare) are quiet
+# by nature too: they are judged by the same clock, the warehouse's newest load.
 LEDGER_LOADED_AT = f"select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"
-QUIET_TABLES = ("version_events", "quarantine", "duplicate_events", "unknown_fields")
+QUIET_TABLES = (
+    "version_events",
+    "quarantine",
+    "duplicate_events",
+    "unknown_fields",
+    "load_waivers",
+)
 
 RESTRICTED = (
     "RESTRICTED. Events as landed by `floop ingest` (the only writer), including personal data "
@@ -450,10 +516,31 @@ AUX_MODEL_TESTS: dict[str, list[object]] = {
     "stg_ingest_ledger": [
         {"unique_combination": {"arguments": {"columns": ["load_id", "file_path"]}}},
         {"rows_satisfy": {"arguments": {"expression": "accepted + duplicate + rejected = lines"}}},
+        {
+            "rows_satisfy": {
+                "arguments": {
+                    "expression": "status in ('loaded', 'skipped', 'failed', 'tampered')"
+                }
+            }
+        },
     ],
     # one row per line an ingest run rejected / found repeated
     "stg_quarantine": [{"unique_combination": {"arguments": {"columns": LINE_GRAIN}}}],
     "stg_duplicate_events": [{"unique_combination": {"arguments": {"columns": LINE_GRAIN}}}],
+    # one waiver per load (floop waive refuses a load that is not blocked)
+    "stg_load_waivers": [{"unique_combination": {"arguments": {"columns": ["load_id"]}}}],
+    # one result per expectation of the load's latest validation
+    "stg_gx_validations": [
+        {
+            "unique_combination": {
+                "arguments": {
+                    "columns": [
+                        "load_id", "suite_name", "expectation_type", "event_type", "column_name"
+                    ]
+                }
+            }
+        },
+    ],
     "stg_unknown_fields": [
         {
             "unique_combination": {

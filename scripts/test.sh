@@ -6,4 +6,5 @@ bash scripts/setup.sh
 . .venv/bin/activate
 ruff check floop orchestration tests benchmarks scripts
 lint-imports --no-cache  # imports flow one way (pyproject.toml [tool.importlinter])
+sqlfluff lint models macros  # house SQL style (.sqlfluff); ~30 s, offline, no warehouse
 pytest "$@"

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from floop.contract import DUCKDB_TYPES, RAW_META_COLUMNS, RAW_SCHEMA, load_contract
+from floop.quality_gate import NON_BLOCKING_SUITES
 from floop.warehouse import AUX_TABLES, ensure_raw_schema
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -254,3 +255,9 @@ def test_feedback_kinds_cover_the_feedback_types() -> None:
 
 def test_generator_check_mode_agrees() -> None:
     assert gen.main(["--check"]) == 0
+
+
+def test_dbt_non_blocking_suites_match_the_quality_gate() -> None:
+    """fct_data_health_daily.loads_blocked counts what floop.quality_gate blocks."""
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"]["gx_non_blocking_suites"] == list(NON_BLOCKING_SUITES)

@@ -20,10 +20,11 @@ with evaluations as (
     from {{ ref('stg_evaluations') }}
     {% if is_incremental() %}
     -- re-aggregate every output evaluated since the last run
-    where output_id in (
-        select output_id from {{ ref('stg_evaluations') }}
-        where ingested_at > {{ watermark('last_ingested_at') }}
-    )
+    where
+        output_id in (
+            select output_id from {{ ref('stg_evaluations') }}
+            where ingested_at > {{ watermark('last_ingested_at') }}
+        )
     {% endif %}
 ),
 

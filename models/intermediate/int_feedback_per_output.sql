@@ -21,10 +21,11 @@ with feedback as (
     from {{ ref('stg_feedback') }}
     {% if is_incremental() %}
     -- re-aggregate every output that received feedback since the last run
-    where output_id in (
-        select output_id from {{ ref('stg_feedback') }}
-        where ingested_at > {{ watermark('last_ingested_at') }}
-    )
+    where
+        output_id in (
+            select output_id from {{ ref('stg_feedback') }}
+            where ingested_at > {{ watermark('last_ingested_at') }}
+        )
     {% endif %}
 ),
 
@@ -47,10 +48,15 @@ final as (
         output_id,
         count(*) as feedback_event_count,
         count(*) filter (where feedback_type = 'thumbs' and feedback_value > 0) as thumbs_up_count,
-        count(*) filter (where feedback_type = 'thumbs' and feedback_value < 0) as thumbs_down_count,
-        coalesce(sum(trust_weight) filter (where feedback_type = 'thumbs' and feedback_value > 0), 0.0)
+        count(*) filter (where feedback_type = 'thumbs' and feedback_value < 0)
+            as thumbs_down_count,
+        coalesce(
+            sum(trust_weight) filter (where feedback_type = 'thumbs' and feedback_value > 0), 0.0
+        )
             as weighted_thumbs_up,
-        coalesce(sum(trust_weight) filter (where feedback_type = 'thumbs' and feedback_value < 0), 0.0)
+        coalesce(
+            sum(trust_weight) filter (where feedback_type = 'thumbs' and feedback_value < 0), 0.0
+        )
             as weighted_thumbs_down,
         count(*) filter (where feedback_type = 'thumbs' and actor_role = 'anonymous')
             as anonymous_thumbs_count,
@@ -58,7 +64,7 @@ final as (
         avg(feedback_value) filter (where feedback_type = 'rating') as rating_mean,
         count(*) filter (where feedback_type = 'comment') as comment_count,
         string_agg(feedback_text_redacted, ' | ' order by event_at)
-            filter (where feedback_type = 'comment' and feedback_text_redacted is not null)
+        filter (where feedback_type = 'comment' and feedback_text_redacted is not null)
             as comments_redacted,
         count(*) filter (where feedback_type = 'edit') as edit_count,
         avg(feedback_value) filter (where feedback_type = 'edit') as edit_distance_mean,
@@ -67,7 +73,8 @@ final as (
         count(*) filter (where feedback_type = 'abandon') > 0 as is_abandoned,
         count(*) filter (where feedback_type = 'escalation') > 0 as is_escalated,
         -- several first_action / accept events: the earliest is the time to act
-        min(feedback_value) filter (where feedback_type = 'first_action') as time_to_first_action_ms,
+        min(feedback_value) filter (where feedback_type = 'first_action')
+            as time_to_first_action_ms,
         min(feedback_value) filter (where feedback_type = 'accept') as time_to_accept_ms,
         count(*) filter (where feedback_type = 'doc_click') as doc_click_count,
         min(event_at) as first_feedback_at,

@@ -3,7 +3,7 @@
 -- counts, quarantined rows per reason, duplicates, and unknown fields per name (counted on
 -- the day their load started). One row per ingested_date that has a ledger row.
 with ledger as (
-    select load_id, file_path, lines, accepted, duplicate, rejected, ingested_date
+    select load_id, file_path, status, lines, accepted, duplicate, rejected, ingested_date
     from {{ ref('stg_ingest_ledger') }}
 ),
 
@@ -25,7 +25,10 @@ unknown as (
 days as (
     select
         ingested_date,
-        count(*) as files_loaded,
+        cast(sum(case when status = 'loaded' then 1 else 0 end) as bigint) as files_loaded,
+        cast(
+            sum(case when status in ('failed', 'tampered') then 1 else 0 end) as bigint
+        ) as files_not_loaded,
         cast(sum(lines) as bigint) as lines_landed,
         cast(sum(accepted) as bigint) as lines_accepted,
         cast(sum(duplicate) as bigint) as lines_duplicate,
@@ -81,6 +84,7 @@ final as (
     select
         days.ingested_date,
         days.files_loaded,
+        days.files_not_loaded,
         days.lines_landed,
         days.lines_accepted,
         days.lines_duplicate,

@@ -22,10 +22,11 @@ with labels as (
     from {{ ref('stg_labels') }}
     {% if is_incremental() %}
     -- re-summarise every output labeled since the last run
-    where output_id in (
-        select output_id from {{ ref('stg_labels') }}
-        where ingested_at > {{ watermark('last_ingested_at') }}
-    )
+    where
+        output_id in (
+            select output_id from {{ ref('stg_labels') }}
+            where ingested_at > {{ watermark('last_ingested_at') }}
+        )
     {% endif %}
 ),
 

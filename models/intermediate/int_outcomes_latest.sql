@@ -22,10 +22,11 @@ with outcomes as (
     from {{ ref('stg_outcomes') }}
     {% if is_incremental() %}
     -- re-decide every task with an outcome ingested since the last run (all its metrics)
-    where task_id in (
-        select task_id from {{ ref('stg_outcomes') }}
-        where ingested_at > {{ watermark('last_ingested_at') }}
-    )
+    where
+        task_id in (
+            select task_id from {{ ref('stg_outcomes') }}
+            where ingested_at > {{ watermark('last_ingested_at') }}
+        )
     {% endif %}
 ),
 
@@ -57,7 +58,8 @@ final as (
         ranked.event_id as outcome_event_id,
         ranked.reported_count,
         ranked.reported_count > 1 as is_corrected,
-        coalesce(ranked.outcome_metric_name = workflows.primary_outcome_metric, false) as is_primary,
+        coalesce(ranked.outcome_metric_name = workflows.primary_outcome_metric, false)
+            as is_primary,
         ranked.ingested_at,
         ranked.last_ingested_at
     from ranked

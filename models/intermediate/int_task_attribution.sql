@@ -20,10 +20,11 @@ with interactions as (
     from {{ ref('stg_interactions') }}
     {% if is_incremental() %}
     -- re-rank every task that got an interaction since the last run
-    where task_id in (
-        select task_id from {{ ref('stg_interactions') }}
-        where ingested_at > {{ watermark('task_last_ingested_at') }}
-    )
+    where
+        task_id in (
+            select task_id from {{ ref('stg_interactions') }}
+            where ingested_at > {{ watermark('task_last_ingested_at') }}
+        )
     {% endif %}
 ),
 
@@ -32,11 +33,13 @@ ranked as (
         output_id,
         task_id,
         is_shadow,
-        case when not is_shadow then
-            row_number() over (
-                partition by task_id, is_shadow
-                order by event_at desc, output_id desc
-            )
+        case
+            when not is_shadow
+                then
+                    row_number() over (
+                        partition by task_id, is_shadow
+                        order by event_at desc, output_id desc
+                    )
         end as recency_rank,
         count(*) filter (where not is_shadow) over (partition by task_id) as task_interaction_count,
         max(ingested_at) over (partition by task_id) as task_last_ingested_at
@@ -50,8 +53,9 @@ final as (
         coalesce(recency_rank = 1, false) as carries_outcome,
         coalesce(recency_rank > 1, false) as is_superseded,
         -- 1 = the first attempt of the task, counting non-shadow interactions only
-        case when recency_rank is not null
-            then task_interaction_count - recency_rank + 1
+        case
+            when recency_rank is not null
+                then task_interaction_count - recency_rank + 1
         end as task_attempt_number,
         task_interaction_count,
         task_last_ingested_at

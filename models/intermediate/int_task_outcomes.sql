@@ -20,10 +20,11 @@ with latest as (
         last_ingested_at
     from {{ ref('int_outcomes_latest') }}
     {% if is_incremental() %}
-    where task_id in (
-        select task_id from {{ ref('int_outcomes_latest') }}
-        where last_ingested_at > {{ watermark('last_ingested_at') }}
-    )
+    where
+        task_id in (
+            select task_id from {{ ref('int_outcomes_latest') }}
+            where last_ingested_at > {{ watermark('last_ingested_at') }}
+        )
     {% endif %}
 ),
 
@@ -44,7 +45,8 @@ per_task as (
         max(outcome_metric_name) filter (where is_primary) as primary_outcome_metric,
         max(outcome_metric_value) filter (where is_primary) as primary_outcome_value,
         max(outcome_at) filter (where is_primary) as primary_outcome_at,
-        coalesce(bool_or(is_corrected) filter (where is_primary), false) as primary_outcome_corrected,
+        coalesce(bool_or(is_corrected) filter (where is_primary), false)
+            as primary_outcome_corrected,
         max(outcome_at) as last_outcome_at,
         max(last_ingested_at) as last_ingested_at
     from latest

@@ -12,5 +12,4 @@ final as (
     from days
 )
 
-select date_day
-from final
+select * from final

@@ -27,13 +27,22 @@ with interactions as (
 ),
 
 by_kind as (
-    select 'prompt' as version_kind, prompt_version as version_id, * exclude (prompt_version, model_version, knowledge_version)
+    select
+        'prompt' as version_kind,
+        prompt_version as version_id,
+        * exclude (prompt_version, model_version, knowledge_version)
     from interactions
     union all
-    select 'model', model_version, * exclude (prompt_version, model_version, knowledge_version)
+    select
+        'model' as version_kind,
+        model_version as version_id,
+        * exclude (prompt_version, model_version, knowledge_version)
     from interactions
     union all
-    select 'knowledge', coalesce(knowledge_version, '(none)'), * exclude (prompt_version, model_version, knowledge_version)
+    select
+        'knowledge' as version_kind,
+        coalesce(knowledge_version, '(none)') as version_id,
+        * exclude (prompt_version, model_version, knowledge_version)
     from interactions
 ),
 
@@ -44,7 +53,8 @@ version_weeks as (
         version_kind,
         version_id,
         count(*) as interactions,
-        count(*) filter (where carries_outcome and primary_outcome_value is not null) as tasks_with_outcome,
+        count(*) filter (where carries_outcome and primary_outcome_value is not null)
+            as tasks_with_outcome,
         count(*) filter (where carries_outcome and primary_outcome_value > 0) as successes,
         sum(thumbs_up_count) as thumbs_up,
         sum(thumbs_down_count) as thumbs_down,
@@ -69,9 +79,12 @@ shares as (
         version_weeks.*,
         workflow_weeks.workflow_interactions,
         version_weeks.interactions / workflow_weeks.workflow_interactions as traffic_share,
-        {{ safe_rate('version_weeks.successes', 'version_weeks.tasks_with_outcome') }} as outcome_rate,
-        {{ thumbs_up_share('version_weeks.thumbs_up', 'version_weeks.thumbs_down') }} as thumbs_up_share,
-        {{ thumbs_up_share('version_weeks.weighted_up', 'version_weeks.weighted_down') }} as weighted_thumbs_up_share,
+        {{ safe_rate('version_weeks.successes', 'version_weeks.tasks_with_outcome') }}
+            as outcome_rate,
+        {{ thumbs_up_share('version_weeks.thumbs_up', 'version_weeks.thumbs_down') }}
+            as thumbs_up_share,
+        {{ thumbs_up_share('version_weeks.weighted_up', 'version_weeks.weighted_down') }}
+            as weighted_thumbs_up_share,
         {{ safe_rate('version_weeks.retried', 'version_weeks.interactions') }} as retry_rate,
         {{ safe_rate('version_weeks.escalated', 'version_weeks.interactions') }} as escalation_rate,
         version_weeks.edit_distance_sum / nullif(version_weeks.edits, 0) as edit_distance_mean
@@ -86,7 +99,11 @@ week_pairs as (
     select distinct task_type, version_kind, version_id, interaction_week
     from shares
     union
-    select distinct task_type, version_kind, version_id, cast(interaction_week + interval 7 day as date)
+    select distinct
+        task_type,
+        version_kind,
+        version_id,
+        cast(interaction_week + interval 7 day as date) as interaction_week
     from shares
 ),
 
@@ -113,7 +130,8 @@ movements as (
     -- only weeks in which the workflow had traffic
     where exists (
         select 1 from workflow_weeks
-        where workflow_weeks.task_type = week_pairs.task_type
+        where
+            workflow_weeks.task_type = week_pairs.task_type
             and workflow_weeks.interaction_week = week_pairs.interaction_week
     )
 ),
@@ -142,8 +160,10 @@ changes as (
     )
     and exists (
         select 1 from workflow_weeks
-        where workflow_weeks.task_type = movements.task_type
-            and workflow_weeks.interaction_week = cast(movements.interaction_week - interval 7 day as date)
+        where
+            workflow_weeks.task_type = movements.task_type
+            and workflow_weeks.interaction_week
+            = cast(movements.interaction_week - interval 7 day as date)
     )
 ),
 
@@ -168,7 +188,8 @@ joined as (
         base.successes as baseline_successes,
         base.outcome_rate as baseline_outcome_rate,
         cur.thumbs_up_share - base.thumbs_up_share as thumbs_up_share_delta,
-        cur.weighted_thumbs_up_share - base.weighted_thumbs_up_share as weighted_thumbs_up_share_delta,
+        cur.weighted_thumbs_up_share
+        - base.weighted_thumbs_up_share as weighted_thumbs_up_share_delta,
         cur.retry_rate - base.retry_rate as retry_rate_delta,
         cur.escalation_rate - base.escalation_rate as escalation_rate_delta,
         cur.edit_distance_mean - base.edit_distance_mean as edit_distance_delta
@@ -192,13 +213,11 @@ joined as (
 judged as (
     select
         *,
-        {{ prop_diff('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }} as outcome_delta,
-        {{ prop_diff('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            - 1.96 * {{ prop_diff_se('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            as outcome_delta_ci_low,
-        {{ prop_diff('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            + 1.96 * {{ prop_diff_se('successes', 'tasks_with_outcome', 'baseline_successes', 'baseline_tasks_with_outcome') }}
-            as outcome_delta_ci_high
+        {{ prop_diff_columns(
+            'outcome_delta',
+            'successes', 'tasks_with_outcome',
+            'baseline_successes', 'baseline_tasks_with_outcome'
+        ) }}
     from joined
 ),
 
@@ -239,11 +258,13 @@ final as (
         edit_distance_delta,
         -- agreement: the signal moves in the direction that means "better" when the outcome
         -- improved, and "worse" when it got worse; null when either side is unknown or flat
-        case when sign(outcome_delta) <> 0 and sign(weighted_thumbs_up_share_delta) <> 0
-            then sign(weighted_thumbs_up_share_delta) = sign(outcome_delta)
+        case
+            when sign(outcome_delta) <> 0 and sign(weighted_thumbs_up_share_delta) <> 0
+                then sign(weighted_thumbs_up_share_delta) = sign(outcome_delta)
         end as feedback_agrees,
-        case when sign(outcome_delta) <> 0 and sign(retry_rate_delta) <> 0
-            then sign(-retry_rate_delta) = sign(outcome_delta)
+        case
+            when sign(outcome_delta) <> 0 and sign(retry_rate_delta) <> 0
+                then sign(-retry_rate_delta) = sign(outcome_delta)
         end as implicit_agrees
     from judged
 )

@@ -54,10 +54,11 @@ scoped as (
     select interactions.*
     from interactions
     where
-        event_date > (select last_day from watermark) - {{ var('lookback_days') | int }}
-        or ingested_at > (select since from watermark)
-        or output_id in (select output_id from touched_outputs)
-        or task_id in (select task_id from touched_tasks)
+        interactions.event_date
+        > (select last_day from watermark) - {{ var('lookback_days') | int }}
+        or interactions.ingested_at > (select since from watermark)
+        or interactions.output_id in (select output_id from touched_outputs)
+        or interactions.task_id in (select task_id from touched_tasks)
 ),
 {% else %}
 scoped as (
@@ -163,9 +164,12 @@ final as (
             as has_feedback_before_interaction,
         coalesce(scoped.is_shadow and feedback.feedback_event_count > 0, false)
             as has_feedback_on_shadow,
-        coalesce(task_outcomes.last_outcome_at < scoped.event_at and attribution.carries_outcome, false)
+        coalesce(
+            task_outcomes.last_outcome_at < scoped.event_at and attribution.carries_outcome, false
+        )
             as has_outcome_before_interaction,
-        coalesce(task_outcomes.task_type <> scoped.task_type, false) as has_outcome_task_type_mismatch,
+        coalesce(task_outcomes.task_type <> scoped.task_type, false)
+            as has_outcome_task_type_mismatch,
         scoped.schema_version,
         scoped.ingested_at,
         -- newest ingested_at of anything this row was built from: the incremental watermark

@@ -81,12 +81,18 @@ final as (
         tasks_attributed,
         tasks_with_outcome,
         {{ rate_columns('primary_outcome_rate', 'successes', 'tasks_with_outcome') }},
-        {{ safe_rate('control_successes', 'control_tasks_with_outcome') }} as control_primary_outcome_rate,
-        {{ prop_diff_columns('delta_vs_control', 'successes', 'tasks_with_outcome', 'control_successes', 'control_tasks_with_outcome') }},
+        {{ safe_rate('control_successes', 'control_tasks_with_outcome') }}
+            as control_primary_outcome_rate,
+        {{ prop_diff_columns(
+            'delta_vs_control',
+            'successes', 'tasks_with_outcome',
+            'control_successes', 'control_tasks_with_outcome'
+        ) }},
         thumbs_up_count,
         thumbs_down_count,
         {{ thumbs_up_share('thumbs_up_count', 'thumbs_down_count') }} as thumbs_up_share,
-        {{ thumbs_up_share('weighted_thumbs_up', 'weighted_thumbs_down') }} as weighted_thumbs_up_share,
+        {{ thumbs_up_share('weighted_thumbs_up', 'weighted_thumbs_down') }}
+            as weighted_thumbs_up_share,
         {{ rate_columns('retry_rate', 'retried_interactions', 'interactions') }}
     from with_control
 )

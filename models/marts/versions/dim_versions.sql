@@ -33,13 +33,23 @@ interactions as (
 ),
 
 usage as (
-    select 'prompt' as version_kind, prompt_version as version_id, null as model_id, is_shadow, interacted_at
+    select
+        'prompt' as version_kind,
+        prompt_version as version_id,
+        null as model_id,
+        is_shadow,
+        interacted_at
     from interactions
     union all
-    select 'model', model_version, model_id, is_shadow, interacted_at
+    select 'model' as version_kind, model_version as version_id, model_id, is_shadow, interacted_at
     from interactions
     union all
-    select 'knowledge', knowledge_version, null, is_shadow, interacted_at
+    select
+        'knowledge' as version_kind,
+        knowledge_version as version_id,
+        null as model_id,
+        is_shadow,
+        interacted_at
     from interactions
     where knowledge_version is not null
 ),

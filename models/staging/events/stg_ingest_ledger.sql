@@ -6,6 +6,12 @@ final as (
     select
         load_id,
         file_path,
+        relative_path,
+        coalesce(status, 'loaded') as status,
+        status_reason,
+        start_offset,
+        bytes_read,
+        pending_bytes,
         file_format,
         file_size_bytes,
         sha256,
