@@ -11,7 +11,8 @@ from pathlib import Path
 
 from floop import config, dashboard, export, ingest, simulate
 from floop.config import Layout
-from floop.errors import FloopError
+from floop.errors import FloopError, UsageError
+from floop.ingest import replay
 from floop.summary import print_summary
 
 
@@ -43,6 +44,15 @@ def _now(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    if args.reason and not args.replay_quarantine:
+        raise UsageError("--reason needs --replay-quarantine")
+    if args.replay_quarantine:
+        return replay.main(
+            warehouse=args.warehouse or config.warehouse_path(),
+            now=config.parse_now(args.now),
+            reasons=args.reason,
+            quiet=args.quiet,
+        )
     return ingest.main(
         landing=args.landing or config.landing_dir(),
         warehouse=args.warehouse or config.warehouse_path(),
@@ -98,6 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
     _warehouse(p)
     _now(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--replay-quarantine",
+        action="store_true",
+        help="instead of loading files, check the quarantined lines again under --now and the "
+        "current contract (accepted ones move to their tables, the ledger follows)",
+    )
+    p.add_argument(
+        "--reason",
+        action="append",
+        metavar="CODE",
+        help="with --replay-quarantine: only lines of this reason code (repeatable)",
+    )
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("simulate", help="write realistic AI traffic with planted truths")

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -26,6 +26,7 @@ from floop.ingest.checks import CheckSQL
 from floop.ingest.load import LoadRequest, is_no_space, load_file, open_warehouse
 from floop.ingest.readers import list_landing, sha256_of
 from floop.ingest.result import FileResult, IngestResult, format_summary
+from floop.ingest.stamp import next_stamp
 from floop.landing import file_format
 from floop.warehouse import ensure_raw_schema
 
@@ -87,15 +88,6 @@ def _loaded_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     return loaded
 
 
-def _next_stamp(con: duckdb.DuckDBPyConnection, now: datetime) -> datetime:
-    """This load's `ingested_at`: strictly after every earlier load's, even when --now repeats
-    or goes backwards (a backfill of an older day), because incremental dbt models pick up new
-    rows by `ingested_at > watermark`. `now` still judges future timestamps."""
-    row = con.execute(f"select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger").fetchone()
-    last_stamp = row[0] if row is not None else None
-    return now if last_stamp is None else max(now, last_stamp + timedelta(microseconds=1))
-
-
 def _load_new_files(
     con: duckdb.DuckDBPyConnection,
     checks: CheckSQL,
@@ -107,7 +99,7 @@ def _load_new_files(
     """Load each file not loaded before with the same checksum, one transaction per file,
     recording it in `result` (loaded or skipped)."""
     loaded = _loaded_checksums(con)
-    stamp = _next_stamp(con, result.now)
+    stamp = next_stamp(con, result.now)  # after every earlier load and replay
     with tempfile.TemporaryDirectory(prefix="floop-ingest-") as tmp:
         for i, (path, checksum) in enumerate(zip(files, checksums, strict=True), start=1):
             fmt = file_format(path)

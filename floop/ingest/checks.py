@@ -84,17 +84,25 @@ class CheckSQL:
                 raise ValueError(f"no check implemented for reason code {code!r}")
         return out
 
-    def checked_select(self, source_sql: str, now: datetime, source_file: str) -> str:
+    def checked_select(
+        self,
+        source_sql: str,
+        now: datetime,
+        source_file: str,
+        file_start: str = "line_number = 1",
+    ) -> str:
         """One SELECT: every line with its typed fields and reason (NULL when valid). A chain
-        of CTEs in three stages: parse the lines, type and check the fields, pick the reason."""
+        of CTEs in three stages: parse the lines, type and check the fields, pick the reason.
+        `source_sql` gives `(line_number, raw_line)` rows, `line_number` unique; `file_start`
+        (SQL over its columns) says which line begins its file (may start with a BOM)."""
         return (
-            self._parse_ctes(source_sql)
+            self._parse_ctes(source_sql, file_start)
             + self._field_ctes(now)
             + self._reason_ctes(source_file)
             + "select * from final\n"
         )
 
-    def _parse_ctes(self, source_sql: str) -> str:
+    def _parse_ctes(self, source_sql: str, file_start: str) -> str:
         """Each line as JSON: valid, an object, its keys and every contract field's fragment.
         `_doc` is the text judged: the line as landed, less a byte order mark at byte 0 of
         the file, and with duplicate keys resolved (the last value wins)."""
@@ -115,7 +123,7 @@ parsed as (
       raw_line,
       -- a UTF-8 byte order mark is allowed at byte 0 of a file only (line 1); json_valid
       -- refuses it
-      case when line_number = 1 and starts_with(raw_line, chr(65279))
+      case when {file_start} and starts_with(raw_line, chr(65279))
         then substr(raw_line, 2) else raw_line end as _doc
     from src
   )
