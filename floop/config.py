@@ -101,11 +101,16 @@ class Layout:
         return self.warehouse.with_name(f"{self.warehouse.stem}.hash_key")
 
 
+def wall_clock() -> datetime:
+    """This machine's clock as a naive UTC datetime: read here, and passed on explicitly."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def parse_now(value: str | None, *, option: str = "--now") -> datetime:
     """`--now` as a naive UTC datetime; the wall clock when not given (None). An empty or
     malformed value is a UsageError (one line, exit 2), never the wall clock by accident."""
     if value is None:
-        return datetime.now(UTC).replace(tzinfo=None)
+        return wall_clock()
     text = value.strip()
     try:
         if not text:

@@ -15,3 +15,9 @@ class OperationalError(FloopError):
 
 class UsageError(FloopError):
     """Bad input on the command line (a clock, a date, a port, a path). One line, exit code 2."""
+
+
+class LandingFileError(FloopError):
+    """One landing file that cannot be read (truncated or corrupt, not what its name says,
+    unreadable). Never reaches the CLI: `floop ingest` records the file as failed in the
+    ledger, loads the other files and exits 3."""

@@ -20,7 +20,6 @@ it), in one transaction with moving the finished folder into place.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import shutil
@@ -39,6 +38,7 @@ import pyarrow.parquet as pq
 from floop import config
 from floop.errors import OperationalError
 from floop.policy import Policy, compile_feedback_filter, load_policy, sha256_json
+from floop.registry import REGISTRY_COLUMNS, REGISTRY_TABLE, registry_ddl
 from floop.sql import sql_list as _sql_list
 from floop.sql import sql_str as _sql_str
 from floop.warehouse import connect
@@ -61,41 +61,6 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_statistics": True,
     "data_page_size": 1024 * 1024,
 }
-
-# The registry table. Created idempotently here (every export) and by the pre-hook of
-# models/staging/registry/stg_dataset_manifests.sql (every dbt build), so dbt finds it before
-# the first export. tests/test_export.py checks that both create the same columns.
-REGISTRY_SCHEMA = "registry"
-REGISTRY_TABLE = f"{REGISTRY_SCHEMA}.dataset_manifests"
-REGISTRY_COLUMNS: list[tuple[str, str]] = [
-    ("manifest_id", "VARCHAR"),
-    ("policy_name", "VARCHAR"),
-    ("policy_hash", "VARCHAR"),
-    ("purpose", "VARCHAR"),
-    ("as_of_date", "DATE"),
-    ("window_start", "DATE"),
-    ("window_end", "DATE"),
-    ("row_count", "BIGINT"),
-    ("train_row_count", "BIGINT"),
-    ("eval_row_count", "BIGINT"),
-    ("partition_count", "BIGINT"),
-    ("row_counts", "JSON"),
-    ("source_last_event_at", "TIMESTAMP"),
-    ("ingest_ledger_checksum", "VARCHAR"),
-    ("dbt_manifest_sha256", "VARCHAR"),
-    ("git_commit", "VARCHAR"),
-    ("created_at", "TIMESTAMP"),
-    ("manifest_path", "VARCHAR"),
-]
-
-
-def registry_ddl() -> list[str]:
-    body = ",\n  ".join(f"{c} {t}" for c, t in REGISTRY_COLUMNS)
-    return [
-        f"create schema if not exists {REGISTRY_SCHEMA}",
-        f"create table if not exists {REGISTRY_TABLE} (\n  {body}\n)",
-    ]
-
 
 def ensure_registry_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in registry_ddl():
@@ -288,9 +253,7 @@ def _content_hash(manifest: dict[str, Any]) -> str:
     return sha256_json(body)
 
 
-def _as_date(value: date | str | None) -> date:
-    if value is None:
-        return datetime.now(UTC).date()
+def _as_date(value: date | str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -323,7 +286,7 @@ def _open_writer(warehouse: Path, lock_timeout: float) -> duckdb.DuckDBPyConnect
 def export_dataset(
     policy: Policy | str | Path,
     warehouse: Path,
-    as_of: date | str | None,
+    as_of: date | str,
     out_dir: Path,
     *,
     lock_timeout: float = 60.0,
@@ -560,37 +523,3 @@ def verify(manifest: Path) -> list[str]:
             if path.is_file() and rel not in listed:
                 problems.append(f"{rel}: not in the manifest")
     return problems
-
-
-def main(args: argparse.Namespace) -> int:
-    if args.verify is not None:
-        problems = verify(args.verify)
-        if problems:
-            print(f"{args.verify}: FAILED, {len(problems)} problem(s):")
-            for p in problems:
-                print(f"  {p}")
-            return 1
-        n = len(json.loads(Path(args.verify).read_text())["files"])
-        print(f"{args.verify}: OK ({n} files match their sha256)")
-        return 0
-    if not args.policy:
-        raise OperationalError("give --policy NAME (a file in policies/) or --verify MANIFEST")
-    manifest_path = export_dataset(
-        args.policy,
-        args.warehouse or config.warehouse_path(),
-        args.as_of,
-        args.out or config.Layout.for_warehouse(args.warehouse).exports,
-    )
-    m = json.loads(manifest_path.read_text())
-    rows = m["rows"]
-    print(
-        f"exported {m['policy']['name']} as of {m['as_of']} "
-        f"(window {m['window']['start']}..{m['window']['end']}): {rows['total']} rows "
-        f"(train {rows['by_split']['train']}, eval {rows['by_split']['eval']}) "
-        f"in {len(m['files'])} files"
-    )
-    if rows["total"] == 0:
-        print("warning: no row matched the policy (window, workflows, tenants, consent, filters)")
-    print(f"manifest {m['manifest_id']}")
-    print(f"  {manifest_path}")
-    return 0

@@ -1,12 +1,12 @@
-"""The analyst copy: a read-only DuckDB file with the marts and the documented intermediate
-models, published after each successful run.
+"""The analyst copy: a read-only DuckDB file with the marts and the public (documented)
+intermediate models, published after each successful run.
 
 What "restricted" means here: everything in schema `raw` (events as landed, incl. personal data
 and raw lines), the `staging` models (row-level event data, even if hashed), the `registry`
 internals and any undocumented model. None of it is copied: the copy is built from an allow-list
-(schema `marts`, plus `intermediate` models that carry a description in the dbt docs), and a
-column named like personal or raw data (user_id, actor_id, feedback_text, raw_line) stops the
-publish instead of being copied. The previous copy then stays in place.
+(schema `marts`, plus `intermediate` models with `access: public` and a description in the
+dbt docs), and a column named like personal or raw data (the contract's `pii` fields and
+raw_line) stops the publish instead of being copied. The previous copy then stays in place.
 
 The new file is written beside the old one and swapped in with `os.replace` (atomic on one file
 system), so a reader never sees a half-written file: open connections keep the old file, new
@@ -70,9 +70,11 @@ def select_tables(
     for schema, name in rows:
         if schema in NEVER_PUBLISHED_SCHEMAS:
             continue
+        node = models.get((schema, name)) or {}
         if schema in PUBLISHED_SCHEMAS or (
             schema in DOCUMENTED_ONLY_SCHEMAS
-            and (models.get((schema, name)) or {}).get("description", "").strip()
+            and node.get("access") == "public"
+            and node.get("description", "").strip()
         ):
             chosen.append((schema, name))
     return chosen

@@ -214,8 +214,8 @@ def validate_load(
 ) -> QualityResult:
     """Validate the rows load LOAD_ID accepted; record (stamped NOW) and render the results."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls
-    # Imported here: Great Expectations takes ~3.5 s to import, paid only by a load that
-    # accepted rows (not by `floop --help`, the dashboard or exports).
+    # Imported here: Great Expectations takes ~3.5 s to import, paid only by a load to
+    # validate (not by `floop --help`, the dashboard or exports).
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -301,11 +301,16 @@ def _record(con: duckdb.DuckDBPyConnection, outcome: QualityResult, now: datetim
         for r in outcome.results
     ]
     con.begin()
+    seq = con.execute(
+        f"select coalesce(max(validation_seq), 0) + 1 from {RAW_SCHEMA}.gx_validations "
+        "where load_id = ?",
+        [outcome.load_id],
+    ).fetchone()[0]
     con.executemany(
         f"""insert into {RAW_SCHEMA}.gx_validations
         (load_id, validated_at, suite_name, expectation_type, event_type, column_name, success,
-         observed_value, details, data_docs_path)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        rows,
+         observed_value, details, data_docs_path, validation_seq)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [(*row, seq) for row in rows],
     )
     con.commit()

@@ -23,6 +23,13 @@ AUX_TABLES: dict[str, list[tuple[str, str]]] = {
         ("rejected", "BIGINT"),
         ("ingested_at", "TIMESTAMP"),
         ("duration_ms", "DOUBLE"),
+        # Added by issue 11 (older warehouses get them from `ensure_raw_schema`):
+        ("relative_path", "VARCHAR"),  # the file's path under the landing folder: its identity
+        ("status", "VARCHAR"),  # loaded | skipped | failed | tampered (LEDGER_STATUSES)
+        ("status_reason", "VARCHAR"),  # why skipped / the error / what changed; null if loaded
+        ("start_offset", "BIGINT"),  # first byte of the file this row read (appended files)
+        ("bytes_read", "BIGINT"),  # bytes this row read: [start_offset, start_offset + bytes_read)
+        ("pending_bytes", "BIGINT"),  # bytes of an unfinished last line left for a later run
     ],
     "quarantine": [
         ("load_id", "VARCHAR"),
@@ -63,8 +70,24 @@ AUX_TABLES: dict[str, list[tuple[str, str]]] = {
         ("observed_value", "VARCHAR"),
         ("details", "JSON"),
         ("data_docs_path", "VARCHAR"),
+        # Which validation of the load (1, 2, ...): a blocked load is validated again.
+        ("validation_seq", "BIGINT"),
+    ],
+    # Blocked loads someone accepted with `floop waive` (floop.quality_gate).
+    "load_waivers": [
+        ("load_id", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("waived_at", "TIMESTAMP"),
+        ("failed_checks", "VARCHAR[]"),
     ],
 }
+
+
+LEDGER_STATUSES = ("loaded", "skipped", "failed", "tampered")
+
+# Values given to existing rows when a column is added to an older warehouse: ledger rows
+# written before statuses existed are all loads.
+_BACKFILL: dict[tuple[str, str], str] = {("ingest_ledger", "status"): "'loaded'"}
 
 
 def raw_ddl_statements() -> list[str]:
@@ -78,8 +101,32 @@ def raw_ddl_statements() -> list[str]:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create what is missing, and add columns newer floop versions added to existing tables
+    (a warehouse made by an older floop keeps working)."""
     for stmt in raw_ddl_statements():
         con.execute(stmt)
+    _add_missing_columns(con)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Migrate an older warehouse in place: bookkeeping columns added since it was created
+    are appended (the order of `AUX_TABLES`, which only ever grows at the end)."""
+    for name, cols in AUX_TABLES.items():
+        have = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [RAW_SCHEMA, name],
+            ).fetchall()
+        }
+        for col, col_type in cols:
+            if col in have:
+                continue
+            table = f"{RAW_SCHEMA}.{name}"
+            con.execute(f'alter table {table} add column if not exists "{col}" {col_type}')
+            if (name, col) in _BACKFILL:
+                con.execute(f'update {table} set "{col}" = {_BACKFILL[(name, col)]}')
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -1,6 +1,8 @@
 {#- The outcome-per-version aggregate, written once for the weekly, daily and tenant-weekly
     marts. `period` is the column of fct_interactions that defines the time grain
-    (interaction_week or interaction_date); `extra_grain` adds columns (e.g. tenant_id).
+    (interaction_week or interaction_date), kept under its name; `extra_grain` adds columns
+    (e.g. tenant_id). It ends with CTE `final`: the model selects from it and its enforced
+    contract orders the columns.
     Over non-shadow interactions only. A task's primary outcome counts once, on the row that
     carries it (the task's last non-shadow interaction), so its versions and period get it.
     Success = primary_outcome_value > 0 (the simulator's and the seed's metrics are 0/1). -#}
@@ -78,7 +80,7 @@ final as (
     select
         {% for col in grain %}{{ col }},
         {% endfor -%}
-        period_start,
+        period_start as {{ period }},
         interactions,
         distinct_tasks,
         tasks_attributed,

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from floop.config import parse_now
+from floop.config import parse_now, wall_clock
 
 # backfill_policy on @asset is flagged beta; floop relies on it only for one-day backfills.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
@@ -21,10 +21,6 @@ PARTITIONS_START = os.environ.get("FLOOP_PARTITIONS_START", "2025-01-01")
 DAILY = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=1)
 # Backfills run one day per run: each day's models see that day's clock.
 ONE_DAY_PER_RUN = dg.BackfillPolicy.multi_run(1)
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def run_now(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> datetime:

@@ -14,6 +14,15 @@ telemetry:
 concurrency:
   runs:
     max_concurrent_runs: 1
+# A run whose worker died (killed, machine restarted) is marked failed by the daemon instead of
+# staying STARTED and holding the one run slot. `floop run` sweeps its own dead runs too
+# (orchestration/runner.py), as it runs without the daemon.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 60
 """
 
 

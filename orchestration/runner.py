@@ -5,6 +5,11 @@ export per policy -> analyst copy. A failed blocking check stops everything down
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import socket
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +25,9 @@ from orchestration.home import dagster_home
 
 # Run-level dagster log output: warnings and errors only; floop prints its own step lines.
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Tags that let the next `floop run` tell whether the process running a run is still alive.
+PID_TAG, HOST_TAG = "floop/pid", "floop/host"
+_UNFINISHED = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
 
 @dataclass
@@ -70,13 +78,15 @@ def run_job(
     if instance is None:
         dagster_home()
         instance = dg.DagsterInstance.get()
+    sweep_dead_runs(instance)
     log_path = layout.run_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    tags = {NOW_TAG: now.isoformat(), PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     # dagster-dbt echoes dbt's log lines on stdout: keep them in a file, print a summary.
-    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log), _sigterm_as_interrupt():
         result = defs.resolve_job_def(JOB_NAME).execute_in_process(
             partition_key=partition,
-            tags={NOW_TAG: now.isoformat()},
+            tags=tags,
             instance=instance,
             run_config=_QUIET_LOGS,
             raise_on_error=False,
@@ -85,6 +95,49 @@ def run_job(
     report = collect_report(instance, result.run_id)
     report.log_path = log_path
     return report
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the job runs, SIGTERM is handled as SIGINT: Dagster turns that into an interrupt
+    at the next safe point and dagster-dbt forwards it to the dbt child, so `kill PID` stops
+    dbt too instead of leaving it running as an orphan that holds the warehouse."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed every unfinished run of floop's job started by a `floop run` process on
+    this host that no longer exists (killed with SIGKILL, or the machine went down), so it
+    stops holding the instance's one run slot. Runs launched by the daemon are left to
+    Dagster's run monitoring (dagster.yaml). Returns the run ids marked failed."""
+    swept = []
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=JOB_NAME, statuses=_UNFINISHED))
+    for run in runs:
+        pid, host = run.tags.get(PID_TAG), run.tags.get(HOST_TAG)
+        if not pid or host != socket.gethostname() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(
+            run, f"floop run process {pid} is gone (killed?); marked failed by the next floop run"
+        )
+        swept.append(run.run_id)
+    return swept
 
 
 def collect_report(instance: dg.DagsterInstance, run_id: str) -> RunReport:

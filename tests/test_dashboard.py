@@ -5,7 +5,6 @@ that the numbers on screen are the marts' values. Screenshots land in test-artif
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import signal
@@ -232,11 +231,11 @@ def version_label(prompt: str, model: str, model_version: str, knowledge: str | 
 
 
 def test_dashboard_refuses_missing_warehouse(tmp_path: Path) -> None:
-    from floop.dashboard import main
+    from floop.dashboard import serve
     from floop.errors import OperationalError
 
     with pytest.raises(OperationalError, match="does not exist"):
-        main(argparse.Namespace(warehouse=tmp_path / "nope.duckdb", port=8599))
+        serve(tmp_path / "nope.duckdb", 8599)
 
 
 def test_no_pages_folder_beside_the_app() -> None:
@@ -430,7 +429,8 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     rows = mart(
         analyst_copy,
         "select task_type, version_kind, version_id, outcome_delta, verdict "
-        "from marts.fct_version_changes_weekly where weeks_ago = 1",
+        "from marts.fct_version_changes_weekly where interaction_week = "
+        "(select max(interaction_week) - interval 7 day from marts.fct_version_outcomes_weekly)",
     )
     if not rows:
         pytest.skip("the demo has no version change last week")

@@ -118,7 +118,9 @@ def handmade(tmp_path: Path) -> Path:
         f"create table reference.country_domains as select * from read_csv('{SEED}', header=true)"
     )
     con.execute(
-        "insert into raw.ingest_ledger values ('load-1', 'a.jsonl', 'jsonl', 10, 'abc', 5, 5, 0,"
+        "insert into raw.ingest_ledger (load_id, file_path, file_format, file_size_bytes, sha256,"
+        " lines, accepted, duplicate, rejected, ingested_at, duration_ms)"
+        " values ('load-1', 'a.jsonl', 'jsonl', 10, 'abc', 5, 5, 0,"
         " 0, timestamp '2026-11-20 01:00:00', 1.5)"
     )
     con.close()
@@ -394,7 +396,7 @@ def test_cli_export_and_operational_errors(handmade: Path, tmp_path: Path, capsy
     assert not list(out.glob("rag_retrieval_per_tenant/.tmp-*"))
 
     assert cli_main([*args, "--as-of", "20-11-2026", "--out", str(out)]) == 2
-    assert "expected a date" in capsys.readouterr().err
+    assert "is not a date YYYY-MM-DD" in capsys.readouterr().err
     assert cli_main(["export", "--policy", "nope", "--warehouse", str(handmade)]) == 2
     assert "no policy 'nope'" in capsys.readouterr().err
     assert cli_main(["export", "--warehouse", str(handmade)]) == 2

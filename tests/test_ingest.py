@@ -210,23 +210,27 @@ def test_duplicates_within_and_across_files(tmp_path: Path) -> None:
     assert_adds_up(wh)
 
 
-def test_rerun_is_idempotent_and_changed_file_loads_as_new(tmp_path: Path) -> None:
+def test_rerun_is_idempotent_and_changed_file_is_tampered(tmp_path: Path) -> None:
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
     write_lines(landing / "a.jsonl", [line("outcome", "x1"), "oops"])
-    first = run(landing, wh)
+    run(landing, wh)
     before = table_counts(wh)
     second = run(landing, wh)
     assert second.files == [] and len(second.skipped) == 1
     assert table_counts(wh) == before
-    # same path, new content (landing files should never change): loaded as a new file,
-    # reported, and its old events are duplicates, not doubled
+    # same path, the lines loaded before changed (landing files are an append-only log):
+    # reported as tampered, nothing re-read, once in the ledger however often it is seen
     write_lines(landing / "a.jsonl", [line("outcome", "x1"), line("outcome", "x2")])
     third = run(landing, wh)
-    assert [f.changed for f in third.files] == [True]
-    assert (third.accepted, third.duplicate) == (1, 1)
-    assert first.load_id != third.load_id
+    assert third.files == [] and [f.status for f in third.failed] == ["tampered"]
+    assert third.exit_code == 3
+    run(landing, wh)
+    assert query(wh, "select status from raw.ingest_ledger order by ingested_at") == [
+        ("loaded",),
+        ("tampered",),
+    ]
     counts = assert_adds_up(wh)
-    assert counts["outcome_events"] == 2 and counts["ledger_files"] == 2
+    assert counts["outcome_events"] == 1 and counts["ledger_lines"] == 2
 
 
 def test_gzip_and_parquet(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import dataclasses
 import importlib.util
 import json
 import shutil
-from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -205,17 +204,19 @@ def test_anonymous_flood_cannot_move_the_weighted_share(built_warehouse: Path) -
     assert abs(weighted - without_anonymous) < 0.1, "and barely moves the weighted share"
 
 
-def test_weeks_ago_follows_the_injected_clock(built_warehouse: Path) -> None:
-    """The fixture builds with --now 2026-11-20 (a Friday in the ISO week of Monday
-    2026-11-16), passed to dbt as FLOOP_NOW: weeks_ago counts back from that week, not from the
-    wall clock."""
-    from conftest import TEST_NOW
-
-    assert TEST_NOW.startswith("2026-11-20")
-    rows = query(
-        built_warehouse,
-        "select distinct interaction_week, weeks_ago from marts.fct_version_changes_weekly",
+def test_version_changes_store_no_clock_dependent_column(built_warehouse: Path) -> None:
+    """weeks_ago is computed by the reader (date_diff from interaction_week), never stored: a
+    stored value would go stale the week after the build. interaction_week is a Monday."""
+    columns = {
+        name
+        for (name,) in query(
+            built_warehouse,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_version_changes_weekly'",
+        )
+    }
+    assert "interaction_week" in columns and "weeks_ago" not in columns
+    weeks = query(
+        built_warehouse, "select distinct interaction_week from marts.fct_version_changes_weekly"
     )
-    assert rows
-    for week, weeks_ago in rows:
-        assert weeks_ago == (date(2026, 11, 16) - week).days // 7, (week, weeks_ago)
+    assert weeks and all(week.isoweekday() == 1 for (week,) in weeks)

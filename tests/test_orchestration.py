@@ -378,6 +378,12 @@ def test_planted_contract_break_fails_the_check_and_blocks_exports(
     assert "analyst_copy" not in report.materialized
     assert sha(env.analyst) == analyst_before
     assert sorted(str(p) for p in env.exports.rglob("*")) == exports_before
+    # Take the planted row out again (raw and the incremental staging model it reached), so
+    # the later tests of this module start from a clean contract.
+    con = duckdb.connect(str(env.warehouse))
+    con.execute("delete from raw.interaction_events where event_id = 'ev-planted'")
+    con.execute("delete from staging.stg_interactions where event_id = 'ev-planted'")
+    con.close()
 
 
 def test_sensor_picks_up_each_new_landing_file_once(env: Env) -> None:
@@ -446,3 +452,80 @@ def test_gx_failure_at_ingest_blocks_the_whole_job(env: Env, second_run: Any) ->
     blocked = ("staging/", "intermediate/", "marts/", "exports/", "analyst_copy")
     assert not [m for m in report.materialized if m.startswith(blocked)]
     assert sha(env.analyst) == analyst_before
+
+
+def _run(env: Env, day: date) -> Any:
+    from orchestration.runner import run_job
+
+    return run_job(
+        env.landing,
+        env.warehouse,
+        parse_now(clock(day)),
+        exports=env.exports,
+        analyst_copy=env.analyst,
+        prepare=False,
+    )
+
+
+def test_blocking_check_does_not_pass_on_the_second_try_and_waive_unblocks(
+    env: Env, second_run: Any
+) -> None:
+    """Issue 11, case 2: the load that failed gx_load above stays blocked when the job runs
+    again on the same data (no new batch), and is released only by `floop waive` (recorded)."""
+    from floop.cli import main
+
+    assert second_run[0].success
+    day = FIRST_DAY + timedelta(days=5)
+    analyst_before = sha(env.analyst)
+    again = _run(env, day)
+    assert not again.success
+    assert "raw/ingest_ledger: gx_load" in again.failed_checks, again.failed_checks
+    assert "analyst_copy" not in again.materialized and sha(env.analyst) == analyst_before
+
+    blocked = duckdb.connect(str(env.warehouse), read_only=True).execute(
+        "select distinct load_id from raw.gx_validations where not success "
+        "and suite_name = 'floop_batch_load'"
+    ).fetchall()
+    assert len(blocked) == 1
+    args = ["waive", blocked[0][0], "--warehouse", str(env.warehouse), "--now", clock(day)]
+    assert main([*args, "--reason", "  "]) == 2  # a waiver needs a reason
+    assert main([*args, "--reason", "known broken client build, fixed upstream"]) == 0
+    assert main([*args, "--reason", "twice"]) == 2  # no longer blocked: nothing to waive
+    released = _run(env, day)
+    assert released.success, (released.failed_checks, released.errors)
+    assert "analyst_copy" in released.materialized
+    con = duckdb.connect(str(env.warehouse), read_only=True)
+    assert con.execute("select reason from raw.load_waivers").fetchall() == [
+        ("known broken client build, fixed upstream",)
+    ]
+    con.close()
+
+
+def test_a_load_never_validated_is_checked_by_the_next_run(env: Env) -> None:
+    """Issue 11, case 2 (crash): a load committed without its quality step (as when the process
+    dies between the two) is validated by the next run, and its failure blocks that run."""
+    from floop.ingest import ingest
+
+    day = FIRST_DAY + timedelta(days=7)
+    bad = env.landing / f"events-{day.isoformat()}-crash.jsonl"
+    bad.write_text(
+        "".join(json.dumps(e) + "\n" for e in day_events(day, 6, seed=99))
+        + "".join(f"not json {i}\n" for i in range(12))
+    )
+    crashed = ingest(env.landing, env.warehouse, parse_now(clock(day)), quality=False)
+    assert crashed.rejected == 12 and crashed.quality is None
+    con = duckdb.connect(str(env.warehouse), read_only=True)
+    n = con.execute(
+        "select count(*) from raw.gx_validations where load_id = ?", [crashed.load_id]
+    ).fetchone()[0]
+    con.close()
+    assert n == 0
+    report = _run(env, day + timedelta(days=1))
+    assert not report.success
+    assert "raw/ingest_ledger: gx_load" in report.failed_checks, report.failed_checks
+    con = duckdb.connect(str(env.warehouse), read_only=True)
+    n = con.execute(
+        "select count(*) from raw.gx_validations where load_id = ?", [crashed.load_id]
+    ).fetchone()[0]
+    con.close()
+    assert n > 0

@@ -22,6 +22,7 @@ def _warehouse(path: Path, marts_rows: int = 3) -> Path:
     con.execute("create table registry.dataset_manifests as select 1 as id")
     con.execute("create table intermediate.int_documented as select 1 as a")
     con.execute("create table intermediate.int_undocumented as select 2 as b")
+    con.execute("create table intermediate.int_protected as select 3 as c")
     con.execute(f"create table marts.fct_x as select range as n from range({marts_rows})")
     con.execute("create view marts.v_x as select n * 2 as m from marts.fct_x")
     con.close()
@@ -34,8 +35,17 @@ def _manifest(path: Path) -> Path:
             "resource_type": "model",
             "schema": "intermediate",
             "name": "int_documented",
+            "access": "public",
             "description": "One row per thing.",
             "columns": {"a": {"description": "The a."}},
+        },
+        "model.floop.int_protected": {
+            "resource_type": "model",
+            "schema": "intermediate",
+            "name": "int_protected",
+            "access": "protected",
+            "description": "Documented, but not public: a building block of the marts.",
+            "columns": {},
         },
         "model.floop.int_undocumented": {
             "resource_type": "model",
@@ -70,7 +80,7 @@ def _schemas_and_columns(copy: Path) -> tuple[set[str], set[str]]:
     return schemas, cols
 
 
-def test_copy_holds_marts_and_documented_intermediates_only(tmp_path: Path) -> None:
+def test_copy_holds_marts_and_public_documented_intermediates_only(tmp_path: Path) -> None:
     wh = _warehouse(tmp_path / "wh.duckdb")
     res = publish_analyst_copy(wh, tmp_path / "analyst.duckdb", _manifest(tmp_path / "m.json"))
     assert sorted(res.tables) == ["intermediate.int_documented", "marts.fct_x", "marts.v_x"]

@@ -68,9 +68,23 @@ def test_batch_quality_records_failures_and_keeps_data(
     assert "FAILED" in out2 and "rejected_share" in out2
 
 
-def test_no_gx_when_nothing_accepted(tmp_path: Path) -> None:
+def test_a_load_of_rejected_lines_only_is_validated(tmp_path: Path) -> None:
+    """Nothing accepted is no reason to skip the load suite: 100% rejected lines fail it (and
+    block the run, floop.quality_gate), the lines stay in quarantine."""
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
     write_lines(landing / "bad.jsonl", ["nope", "[]"])
+    args = ["ingest", "--landing", str(landing), "--warehouse", str(wh), "--quiet"]
+    assert main([*args, "--now", NOW.isoformat() + "Z"]) == 0
+    assert query(wh, "select suite_name, success from raw.gx_validations") == [
+        ("floop_batch_load", False)
+    ]
+    assert table_counts(wh)["quarantine"] == 2
+
+
+def test_no_gx_when_no_new_lines(tmp_path: Path) -> None:
+    """A run that finds no new file validates nothing (and imports no GX)."""
+    landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
+    landing.mkdir()
     args = ["ingest", "--landing", str(landing), "--warehouse", str(wh), "--quiet"]
     assert main([*args, "--now", NOW.isoformat() + "Z"]) == 0
     assert query(wh, "select count(*) from raw.gx_validations") == [(0,)]

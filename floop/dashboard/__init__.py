@@ -6,11 +6,12 @@ value of a mart row: the app selects and filters rows, it never re-aggregates ra
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import duckdb
 
 from floop import config
 from floop.errors import OperationalError
@@ -61,17 +62,28 @@ def streamlit_env(warehouse: Path) -> dict[str, str]:
     return env
 
 
-def main(args: argparse.Namespace) -> int:
-    default = config.Layout.for_warehouse().analyst_copy
-    warehouse = Path(args.warehouse or default).expanduser().resolve()
+def check_warehouse(warehouse: Path) -> None:
+    """A one-line OperationalError unless WAREHOUSE is a DuckDB file the app can read (a
+    missing, empty or foreign file would otherwise surface as a raw IO error on every page)."""
     if not warehouse.exists():
         raise OperationalError(
             f"{warehouse} does not exist: run `floop run` first (it writes the analyst copy), "
             "or pass --warehouse FILE"
         )
-    cmd = streamlit_command(warehouse, args.port)
-    print(f"floop dashboard: http://127.0.0.1:{args.port}  (reading {warehouse} read-only)")
+    if not warehouse.is_file() or warehouse.stat().st_size == 0:
+        raise OperationalError(f"{warehouse} is not a DuckDB file (empty, or not a file)")
     try:
-        return subprocess.call(cmd, env=streamlit_env(warehouse))
+        duckdb.connect(str(warehouse), read_only=True).close()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise OperationalError(f"{warehouse} cannot be read as a DuckDB file: {first}") from None
+
+
+def serve(warehouse: Path, port: int) -> int:
+    """Serve the app on 127.0.0.1:PORT until interrupted; the exit code of Streamlit."""
+    check_warehouse(warehouse)
+    print(f"floop dashboard: http://127.0.0.1:{port}  (reading {warehouse} read-only)")
+    try:
+        return subprocess.call(streamlit_command(warehouse, port), env=streamlit_env(warehouse))
     except KeyboardInterrupt:
         return 130

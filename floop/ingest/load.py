@@ -2,7 +2,8 @@
 
 A line goes to its event table (accepted), `raw.duplicate_events` (an `event_id` accepted
 before) or `raw.quarantine` (rejected, with one reason code from the contract); the file gets
-one row in `raw.ingest_ledger`. A killed run leaves no half-loaded file.
+one row in `raw.ingest_ledger`. A killed run leaves no half-loaded file; a file that cannot
+be read raises `LandingFileError` with nothing of it written.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from pathlib import Path
 import duckdb
 
 from floop.contract import RAW_SCHEMA
-from floop.errors import OperationalError
+from floop.errors import LandingFileError, OperationalError
 from floop.ingest.checks import CheckSQL
 from floop.ingest.checks_fields import col
+from floop.ingest.ledger import LedgerRow
 from floop.ingest.readers import stage_lines
 from floop.ingest.result import FileResult
+from floop.ingest.scan import Scan
 from floop.sql import sql_str
 from floop.warehouse import connect
 
@@ -31,16 +34,17 @@ _ACCEPTED = f"c.reason_code is null and not {_DUPLICATE}"
 
 @dataclass(frozen=True)
 class LoadRequest:
-    """One landing file to load, and what the run stamps on its rows."""
+    """One landing file to load (its new lines, staged by `scan`), and what the run stamps
+    on its rows."""
 
-    path: Path
+    path: Path  # the landing file as found (its rows' source_file)
+    relative_path: str  # its path under the landing folder: its name in the ledger
     fmt: str  # a format of floop.landing.FORMATS
-    size: int  # bytes, for the ledger
-    sha: str  # sha256 of the file, for the ledger (a re-run skips it)
+    scan: Scan  # the staged copy of the bytes to read, offsets and checksums
     load_id: str
     now: datetime  # judges future timestamps
     stamp: datetime  # ingested_at of every row written (strictly after earlier loads)
-    tmpdir: Path  # for decompressed or repaired copies of the file
+    tmpdir: Path  # for repaired copies of the file
 
     @property
     def source_file(self) -> str:
@@ -109,7 +113,17 @@ def _load(
     con: duckdb.DuckDBPyConnection, checks: CheckSQL, request: LoadRequest, repair_utf8: bool
 ) -> FileResult:
     started = time.perf_counter()
-    stage_lines(con, request.path, request.fmt, request.tmpdir, repair_utf8)
+    scan = request.scan
+    assert scan.staged is not None
+    try:
+        stage_lines(con, scan.staged, request.fmt, scan.first_line, request.tmpdir, repair_utf8)
+    except duckdb.Error as exc:
+        if is_no_space(exc) or (not repair_utf8 and "UTF-8" in str(exc)):
+            raise
+        # e.g. a corrupt Parquet file ("No magic bytes found"): this file fails, not the run.
+        # The message names the landing file, not its staged copy (the same on every run).
+        message = str(exc).splitlines()[0].replace(str(scan.staged), request.source_file)
+        raise LandingFileError(f"{type(exc).__name__}: {message}") from exc
     _check_lines(con, checks, request)
     _insert_accepted(con, checks, request)
     _insert_rejected(con, checks, request)
@@ -200,7 +214,13 @@ def _insert_rejected(
 def _count(con: duckdb.DuckDBPyConnection, request: LoadRequest) -> FileResult:
     """The file's counts (they must add up) and their breakdowns."""
     source_file = request.source_file
-    result = FileResult(path=source_file, file_format=request.fmt)
+    scan = request.scan
+    result = FileResult(
+        path=source_file,
+        file_format=request.fmt,
+        relative_path=request.relative_path,
+        status_reason=_load_note(scan),
+    )
     counts = con.execute(
         """select
           count(*),
@@ -237,24 +257,37 @@ def _count(con: duckdb.DuckDBPyConnection, request: LoadRequest) -> FileResult:
     return result
 
 
+def _load_note(scan: Scan) -> str | None:
+    """What a load left out or continued, for the ledger and the summary (None: the whole
+    file)."""
+    notes = []
+    if scan.start > 0:
+        notes.append(f"appended: read from byte {scan.start}")
+    if scan.pending:
+        notes.append(f"{scan.pending} bytes of an unfinished last line wait for their newline")
+    return "; ".join(notes) or None
+
+
 def _insert_ledger(
     con: duckdb.DuckDBPyConnection, request: LoadRequest, result: FileResult
 ) -> None:
-    con.execute(
-        f"""insert into {RAW_SCHEMA}.ingest_ledger
-        (load_id, file_path, file_format, file_size_bytes, sha256, lines, accepted, duplicate,
-         rejected, ingested_at, duration_ms)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, {request.ingested_at_sql}, ?)""",
-        [
-            request.load_id,
-            request.source_file,
-            request.fmt,
-            request.size,
-            request.sha,
-            result.lines,
-            result.accepted,
-            result.duplicate,
-            result.rejected,
-            round(result.seconds * 1000, 1),
-        ],
-    )
+    scan = request.scan
+    LedgerRow(
+        load_id=request.load_id,
+        file_path=request.source_file,
+        relative_path=request.relative_path,
+        status="loaded",
+        status_reason=result.status_reason,
+        ingested_at=request.stamp,
+        file_format=request.fmt,
+        file_size_bytes=scan.size,
+        sha256=scan.sha256_to_end,
+        lines=result.lines,
+        accepted=result.accepted,
+        duplicate=result.duplicate,
+        rejected=result.rejected,
+        duration_ms=round(result.seconds * 1000, 1),
+        start_offset=scan.start,
+        bytes_read=scan.end - scan.start,
+        pending_bytes=scan.pending,
+    ).insert(con)

@@ -32,8 +32,8 @@ from floop.contract import RAW_SCHEMA, Contract, load_contract
 from floop.errors import OperationalError, UsageError
 from floop.ingest.checks import CheckSQL
 from floop.ingest.checks_fields import col
+from floop.ingest.ledger import next_stamp
 from floop.ingest.load import open_warehouse
-from floop.ingest.stamp import next_stamp
 from floop.sql import sql_str
 from floop.warehouse import ensure_raw_schema
 

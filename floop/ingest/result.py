@@ -12,8 +12,14 @@ from typing import Any
 
 @dataclass
 class FileResult:
+    """One file this run did something with: loaded (lines read), or skipped, failed or
+    tampered (its ledger status) with the reason."""
+
     path: str
-    file_format: str
+    file_format: str | None
+    relative_path: str = ""
+    status: str = "loaded"
+    status_reason: str | None = None
     lines: int = 0
     accepted: int = 0
     duplicate: int = 0
@@ -22,15 +28,18 @@ class FileResult:
     unknown_fields: dict[str, int] = field(default_factory=dict)
     accepted_by_type: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
-    changed: bool = False  # same path loaded before with other content
 
     def line(self) -> str:
+        if self.status != "loaded":
+            return f"{self.path}: {self.status}: {self.status_reason}"
         text = (
             f"{self.path}: {self.lines} lines, {self.accepted} accepted, "
             f"{self.duplicate} duplicate, {self.rejected} rejected"
         )
         if self.rejected_by_reason:
             text += " (" + ", ".join(f"{k} {v}" for k, v in self.rejected_by_reason.items()) + ")"
+        if self.status_reason:
+            text += f" [{self.status_reason}]"
         return text
 
 
@@ -40,9 +49,26 @@ class IngestResult:
     landing: Path
     warehouse: Path
     now: datetime
-    files: list[FileResult] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # already loaded, same checksum
-    quality: Any = None  # floop.quality.QualityResult when GX ran
+    files: list[FileResult] = field(default_factory=list)  # loaded: lines were read
+    skipped: list[str] = field(default_factory=list)  # already loaded, nothing new
+    # seen and not read: ledger status skipped, failed or tampered (also when an earlier run
+    # recorded the same already)
+    not_loaded: list[FileResult] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # unfinished last lines left for later
+    quality: Any = None  # floop.quality.QualityResult when GX ran on this load
+    # QualityResults of earlier loads validated by this run (never validated, or blocked)
+    revalidated: list[Any] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files whose lines are missing from the warehouse: failed or tampered."""
+        return [f for f in self.not_loaded if f.status in ("failed", "tampered")]
+
+    @property
+    def exit_code(self) -> int:
+        """0: every landing file is loaded (rejected lines included) or skipped by design;
+        3: some file failed or was tampered with."""
+        return 3 if self.failed else 0
 
     @property
     def lines(self) -> int:
@@ -81,11 +107,15 @@ class IngestResult:
 
 
 def format_summary(result: IngestResult) -> str:
-    out = []
-    for fr in result.files:
-        out.append(("changed content, loaded as new: " if fr.changed else "") + fr.line())
+    out = [fr.line() for fr in result.files]
+    out += [fr.line() for fr in result.not_loaded]
     if result.skipped:
-        out.append(f"{len(result.skipped)} file(s) already loaded, skipped")
+        out.append(f"{len(result.skipped)} file(s) already loaded, nothing new")
+    if result.waiting:
+        out.append("unfinished last lines, read once complete: " + ", ".join(result.waiting))
+    if result.not_loaded:
+        by_status = Counter(f.status for f in result.not_loaded)
+        out.append("not loaded: " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())))
     out.append(
         f"total: {len(result.files)} file(s), {result.lines} lines, {result.accepted} accepted, "
         f"{result.duplicate} duplicate, {result.rejected} rejected"
@@ -107,4 +137,7 @@ def format_summary(result: IngestResult) -> str:
         )
     if result.quality is not None:
         out.extend(result.quality.summary_lines())
+    for earlier in result.revalidated:
+        out.append(f"earlier load {earlier.load_id}, validated again:")
+        out.extend(earlier.summary_lines())
     return "\n".join(out)

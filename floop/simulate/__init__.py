@@ -26,6 +26,6 @@ duplicates, bad lines), `views` (SQL shaping rows), `writers` (JSON lines, Parqu
 
 from __future__ import annotations
 
-from floop.simulate.run import main, simulate
+from floop.simulate.run import simulate
 
-__all__ = ["main", "simulate"]
+__all__ = ["simulate"]

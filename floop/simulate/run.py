@@ -3,11 +3,10 @@ then the truth file."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +36,13 @@ class Written:
     truth: dict[str, Any] = field(default_factory=dict)  # what anomalies planted
 
 
-def _parse_start(start: str | date | None, days: int) -> date:
-    if start is None:
-        return datetime.now(UTC).date() - timedelta(days=days)
+def _parse_start(start: str | date, days: int) -> date:
     if isinstance(start, date):
         return start
-    return date.fromisoformat(str(start))
+    try:
+        return date.fromisoformat(str(start))
+    except ValueError:
+        raise OperationalError(f"start {start!r} is not a date YYYY-MM-DD") from None
 
 
 def simulate(
@@ -50,13 +50,14 @@ def simulate(
     days: int,
     tasks_per_day: int,
     seed: int,
-    start: str | date | None = None,
+    start: str | date,
     bad_rate: float = 0.01,
     duplicate_rate: float = 0.01,
     truth_path: Path | None = None,
     progress: bool = False,
 ) -> Path:
-    """Write `days` of traffic into the landing folder `out`; return the truth file's path."""
+    """Write `days` of traffic from the day START into the landing folder `out`; return the
+    truth file's path."""
     check_world()
     check_bad_edits()
     check_formats()
@@ -196,20 +197,3 @@ def _count(day_files: dict[int, dict[str, int]], file_ids: np.ndarray, result: s
     for f, n in zip(*np.unique(file_ids, return_counts=True), strict=True):
         day_files.setdefault(int(f), {}).setdefault(result, 0)
         day_files[int(f)][result] += int(n)
-
-
-def main(args: argparse.Namespace) -> int:
-    """`floop simulate`."""
-    truth = simulate(
-        out=args.out,
-        days=args.days,
-        tasks_per_day=args.tasks_per_day,
-        seed=args.seed,
-        start=args.start,
-        bad_rate=args.bad_rate,
-        duplicate_rate=args.duplicate_rate,
-        truth_path=args.truth,
-        progress=True,
-    )
-    print(f"wrote {args.out} (truth: {truth})")
-    return 0

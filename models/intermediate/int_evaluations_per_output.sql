@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='output_id'
+        unique_key='output_id',
+        on_schema_change='fail'
     )
 }}
 -- Evaluation results of one response. Offline golden runs may evaluate outputs that have no
@@ -21,7 +22,7 @@ with evaluations as (
     -- re-aggregate every output evaluated since the last run
     where output_id in (
         select output_id from {{ ref('stg_evaluations') }}
-        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+        where ingested_at > {{ watermark('last_ingested_at') }}
     )
     {% endif %}
 ),
@@ -43,15 +44,4 @@ final as (
     group by output_id
 )
 
-select
-    output_id,
-    eval_count,
-    eval_verdict_count,
-    eval_passed_count,
-    evaluator_count,
-    golden_task_id,
-    is_golden,
-    golden_verdict_count,
-    golden_passed_count,
-    last_ingested_at
-from final
+select * from final

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='output_id'
+        unique_key='output_id',
+        on_schema_change='fail'
     )
 }}
 -- Every feedback aggregate of one response (output_id): explicit, implicit and retrieval
@@ -22,7 +23,7 @@ with feedback as (
     -- re-aggregate every output that received feedback since the last run
     where output_id in (
         select output_id from {{ ref('stg_feedback') }}
-        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+        where ingested_at > {{ watermark('last_ingested_at') }}
     )
     {% endif %}
 ),
@@ -76,28 +77,4 @@ final as (
     group by output_id
 )
 
-select
-    output_id,
-    feedback_event_count,
-    thumbs_up_count,
-    thumbs_down_count,
-    weighted_thumbs_up,
-    weighted_thumbs_down,
-    anonymous_thumbs_count,
-    rating_count,
-    rating_mean,
-    comment_count,
-    comments_redacted,
-    edit_count,
-    edit_distance_mean,
-    is_copied,
-    is_retried,
-    is_abandoned,
-    is_escalated,
-    time_to_first_action_ms,
-    time_to_accept_ms,
-    doc_click_count,
-    first_feedback_at,
-    last_feedback_at,
-    last_ingested_at
-from final
+select * from final

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='output_id'
+        unique_key='output_id',
+        on_schema_change='fail'
     )
 }}
 -- Label summary of one response. label_agreement: among pairs of distinct labelers who gave
@@ -23,7 +24,7 @@ with labels as (
     -- re-summarise every output labeled since the last run
     where output_id in (
         select output_id from {{ ref('stg_labels') }}
-        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+        where ingested_at > {{ watermark('last_ingested_at') }}
     )
     {% endif %}
 ),
@@ -85,11 +86,4 @@ final as (
     left join pairs on counts.output_id = pairs.output_id
 )
 
-select
-    output_id,
-    label_count,
-    labeler_count,
-    label_pair_count,
-    label_agreement,
-    last_ingested_at
-from final
+select * from final

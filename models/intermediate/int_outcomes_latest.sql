@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='task_id'
+        unique_key='task_id',
+        on_schema_change='fail'
     )
 }}
 -- The outcome of a task: for each (task_id, outcome_metric_name) the value with the latest
@@ -23,7 +24,7 @@ with outcomes as (
     -- re-decide every task with an outcome ingested since the last run (all its metrics)
     where task_id in (
         select task_id from {{ ref('stg_outcomes') }}
-        where ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+        where ingested_at > {{ watermark('last_ingested_at') }}
     )
     {% endif %}
 ),
@@ -64,17 +65,4 @@ final as (
     where ranked.recency_rank = 1
 )
 
-select
-    task_id,
-    outcome_metric_name,
-    tenant_id,
-    task_type,
-    outcome_metric_value,
-    outcome_at,
-    outcome_event_id,
-    reported_count,
-    is_corrected,
-    is_primary,
-    ingested_at,
-    last_ingested_at
-from final
+select * from final

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='task_id'
+        unique_key='task_id',
+        on_schema_change='fail'
     )
 }}
 -- Attribution of a task's outcome: the task's last non-shadow interaction by timestamp carries
@@ -21,7 +22,7 @@ with interactions as (
     -- re-rank every task that got an interaction since the last run
     where task_id in (
         select task_id from {{ ref('stg_interactions') }}
-        where ingested_at > (select coalesce(max(task_last_ingested_at), timestamp '1900-01-01') from {{ this }})
+        where ingested_at > {{ watermark('task_last_ingested_at') }}
     )
     {% endif %}
 ),
@@ -57,12 +58,4 @@ final as (
     from ranked
 )
 
-select
-    output_id,
-    task_id,
-    carries_outcome,
-    is_superseded,
-    task_attempt_number,
-    task_interaction_count,
-    task_last_ingested_at
-from final
+select * from final

@@ -2,7 +2,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='task_id'
+        unique_key='task_id',
+        on_schema_change='fail'
     )
 }}
 -- One row per task with any outcome: its primary outcome (the workflow's declared metric) and
@@ -21,7 +22,7 @@ with latest as (
     {% if is_incremental() %}
     where task_id in (
         select task_id from {{ ref('int_outcomes_latest') }}
-        where last_ingested_at > (select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }})
+        where last_ingested_at > {{ watermark('last_ingested_at') }}
     )
     {% endif %}
 ),
@@ -66,15 +67,4 @@ final as (
     left join secondary on per_task.task_id = secondary.task_id
 )
 
-select
-    task_id,
-    task_type,
-    primary_outcome_metric,
-    primary_outcome_value,
-    primary_outcome_at,
-    primary_outcome_corrected,
-    secondary_outcome_count,
-    secondary_outcomes,
-    last_outcome_at,
-    last_ingested_at
-from final
+select * from final

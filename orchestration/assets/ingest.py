@@ -11,6 +11,7 @@ import dagster as dg
 from floop.contract import RAW_SCHEMA, load_contract
 from floop.ingest import ingest
 from floop.quality import SUITE_PREFIX
+from floop.quality_gate import blocked_loads
 from floop.warehouse import connect
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.resources import FloopPaths
@@ -97,6 +98,9 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
             "load_id": result.load_id,
             "files_loaded": len(result.files),
             "files_skipped": len(result.skipped),
+            # failed or tampered files (status in raw.ingest_ledger): their lines are missing
+            "files_not_loaded": ", ".join(f"{f.relative_path} ({f.status})" for f in result.failed)
+            or "-",
             "lines": result.lines,
             "accepted": result.accepted,
             "duplicate": result.duplicate,
@@ -111,54 +115,49 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
 
 
 def gx_check_results(warehouse: Path, load_id: str) -> Iterator[dg.AssetCheckResult]:
-    """One check result per GX suite, from the rows ingest wrote to raw.gx_validations."""
-    rows = _gx_rows(warehouse, load_id)
-    error, warn = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
+    """One check result per GX suite. The blocking checks fail while ANY load is blocked
+    (floop.quality_gate: failed and neither passed on re-validation nor waived), not just this
+    run's, so re-running the job cannot turn a failed check into a pass; the volume warning
+    judges this run's load."""
+    with connect(warehouse, read_only=True) as con:
+        blocked = blocked_loads(con)
+        volume = con.execute(
+            f"""select count(*), count(*) filter (where not success)
+            from {RAW_SCHEMA}.gx_validations
+            where load_id = ? and suite_name = ? and validation_seq = (
+              select max(validation_seq) from {RAW_SCHEMA}.gx_validations where load_id = ?)""",
+            [load_id, f"{SUITE_PREFIX}_volume", load_id],
+        ).fetchone()
     targets = [
-        (raw_key(t), GX_CHECK, f"{SUITE_PREFIX}_{t.removesuffix('_events')}", error)
+        (raw_key(t), GX_CHECK, f"{SUITE_PREFIX}_{t.removesuffix('_events')}")
         for t in event_tables()
     ]
-    targets.append((raw_key(LEDGER), GX_LOAD_CHECK, f"{SUITE_PREFIX}_load", error))
-    targets.append((raw_key(LEDGER), GX_VOLUME_CHECK, f"{SUITE_PREFIX}_volume", warn))
-    for key, check_name, suite, severity in targets:
-        mine = [r for r in rows if r["suite_name"] == suite]
-        failed = [r for r in mine if not r["success"]]
+    targets.append((raw_key(LEDGER), GX_LOAD_CHECK, f"{SUITE_PREFIX}_load"))
+    for key, check_name, suite in targets:
+        failing = [b for b in blocked if suite in b.suites()]
+        labels = sorted({label for b in failing for s, label in b.failed if s == suite})
         yield dg.AssetCheckResult(
             asset_key=key,
             check_name=check_name,
-            passed=not failed,
-            severity=severity,
+            passed=not failing,
+            severity=dg.AssetCheckSeverity.ERROR,
             metadata={
-                "expectations": len(mine),
-                "failed": len(failed),
-                "failed_expectations": ", ".join(
-                    sorted({f"{r['expectation_type']}({r['column_name']})" for r in failed})
-                )[:2000]
-                or "-",
-                "note": "no new batch" if not mine else "",
+                "blocked_loads": ", ".join(b.load_id for b in failing) or "-",
+                "failed_expectations": ", ".join(labels)[:2000] or "-",
+                "to_unblock": "fix the data and re-run, or `floop waive LOAD_ID --reason ...`"
+                if failing
+                else "",
             },
         )
-
-
-def _gx_rows(warehouse: Path, load_id: str) -> list[dict[str, Any]]:
-    """The GX results ingest wrote for LOAD_ID."""
-    if not warehouse.exists():
-        return []
-    con = connect(warehouse, read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? "
-            "and table_name = 'gx_validations'",
-            [RAW_SCHEMA],
-        ).fetchone()[0]
-        if not exists:
-            return []
-        cur = con.execute(
-            "select load_id, suite_name, event_type, expectation_type, column_name, success "
-            f"from {RAW_SCHEMA}.gx_validations where load_id = ?",
-            [load_id],
-        )
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-    finally:
-        con.close()
+    expectations, failed = volume
+    yield dg.AssetCheckResult(
+        asset_key=raw_key(LEDGER),
+        check_name=GX_VOLUME_CHECK,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "expectations": expectations,
+            "failed": failed,
+            "note": "" if expectations else "no new batch",
+        },
+    )

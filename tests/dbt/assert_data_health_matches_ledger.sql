@@ -10,19 +10,19 @@ with ledger as (
         sum(accepted) as accepted,
         sum(duplicate) as duplicate,
         sum(rejected) as rejected
-    from {{ source('raw', 'ingest_ledger') }}
+    from {{ source('events', 'ingest_ledger') }}
     group by all
 ),
 
 quarantine as (
     select cast(ingested_at as date) as ingested_date, count(*) as rows
-    from {{ source('raw', 'quarantine') }}
+    from {{ source('events', 'quarantine') }}
     group by all
 ),
 
 duplicates as (
     select cast(ingested_at as date) as ingested_date, count(*) as rows
-    from {{ source('raw', 'duplicate_events') }}
+    from {{ source('events', 'duplicate_events') }}
     group by all
 ),
 

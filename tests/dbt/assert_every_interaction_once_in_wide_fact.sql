@@ -5,7 +5,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'fct_interactions'}}}) }}
 with landed as (
     select distinct output_id
-    from {{ source('raw', 'interaction_events') }}
+    from {{ source('events', 'interaction_events') }}
 ),
 
 wide as (

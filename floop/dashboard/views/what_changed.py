@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from floop.dashboard.charts import chart, fmt_rate, missing
-from floop.dashboard.data import T_CHANGES, query
+from floop.dashboard.data import T_CHANGES, T_WEEKLY, query
 
 CHANGE_COLUMNS = {
     # mart column -> header on screen (rates as percentages, shares as percentages)
@@ -78,13 +78,17 @@ def render() -> None:
 
 
 def _select_week(df: pd.DataFrame) -> object:
-    """The week chosen in a selectbox kept in the URL (?week=YYYY-MM-DD); by default "last
-    week" as the mart counts it (weeks_ago = 1), else the latest week with a change."""
+    """The week chosen in a selectbox kept in the URL (?week=YYYY-MM-DD); by default the last
+    complete week of the data (the week before the latest week with interactions: that one is
+    still running), else the latest week with a change. Computed here, at query time: a
+    stored "weeks ago" would be frozen at the build's clock."""
     weeks = sorted(df["interaction_week"].unique(), reverse=True)
     default = 0
-    last = df.loc[df["weeks_ago"] == 1, "interaction_week"]
-    if not last.empty:
-        default = weeks.index(last.iloc[0])
+    last_complete = query(f"select max(interaction_week) - interval 7 day as week from {T_WEEKLY}")[
+        "week"
+    ].iloc[0]
+    if not pd.isna(last_complete) and pd.Timestamp(last_complete) in set(map(pd.Timestamp, weeks)):
+        default = [pd.Timestamp(w) for w in weeks].index(pd.Timestamp(last_complete))
     labels = [str(pd.Timestamp(w).date()) for w in weeks]
     wanted = st.query_params.get("week")
     index = labels.index(wanted) if wanted in labels else default

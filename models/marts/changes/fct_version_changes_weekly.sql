@@ -137,7 +137,7 @@ changes as (
     select movements.*
     from movements
     where (
-        movements.share_delta >= {{ var('change_min_share_delta', 0.05) }}
+        movements.share_delta >= {{ var('change_min_share_delta') }}
         or (movements.previous_traffic_share = 0 and movements.traffic_share > 0)
     )
     and exists (
@@ -207,7 +207,6 @@ final as (
         task_type,
         interaction_week,
         {{ iso_week_label('interaction_week') }} as iso_week,
-        datediff('week', interaction_week, {{ iso_week(floop_now()) }}) as weeks_ago,
         version_kind,
         version_id,
         is_new,
@@ -249,36 +248,4 @@ final as (
     from judged
 )
 
-select
-    task_type,
-    interaction_week,
-    iso_week,
-    weeks_ago,
-    version_kind,
-    version_id,
-    is_new,
-    traffic_share,
-    previous_traffic_share,
-    share_delta,
-    displaced_version_id,
-    displaced_share_delta,
-    interactions,
-    tasks_with_outcome,
-    successes,
-    outcome_rate,
-    baseline_interactions,
-    baseline_tasks_with_outcome,
-    baseline_successes,
-    baseline_outcome_rate,
-    outcome_delta,
-    outcome_delta_ci_low,
-    outcome_delta_ci_high,
-    verdict,
-    thumbs_up_share_delta,
-    weighted_thumbs_up_share_delta,
-    retry_rate_delta,
-    escalation_rate_delta,
-    edit_distance_delta,
-    feedback_agrees,
-    implicit_agrees
-from final
+select * from final

@@ -19,10 +19,4 @@ final as (
     from workflows
 )
 
-select
-    task_type,
-    primary_outcome_metric,
-    higher_is_better,
-    owner,
-    description
-from final
+select * from final

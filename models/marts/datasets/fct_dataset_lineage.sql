@@ -94,29 +94,4 @@ final as (
     from joined
 )
 
-select
-    lineage_id,
-    version_kind,
-    version_id,
-    parent_version_id,
-    version_description,
-    version_registered_at,
-    dataset_manifest_id,
-    manifest_id,
-    policy_name,
-    policy_hash,
-    purpose,
-    as_of_date,
-    window_start,
-    window_end,
-    row_count,
-    train_row_count,
-    eval_row_count,
-    manifest_created_at,
-    manifest_path,
-    has_version,
-    has_manifest,
-    is_missing_manifest,
-    is_missing_dataset_reference,
-    lineage_status
-from final
+select * from final

@@ -91,34 +91,4 @@ final as (
     from with_control
 )
 
-select
-    experiment_id,
-    variant,
-    control_variant,
-    is_control,
-    task_types,
-    first_seen_at,
-    last_seen_at,
-    interactions,
-    distinct_tasks,
-    tasks_attributed,
-    tasks_with_outcome,
-    primary_outcome_rate_numerator,
-    primary_outcome_rate_denominator,
-    primary_outcome_rate,
-    primary_outcome_rate_ci_low,
-    primary_outcome_rate_ci_high,
-    control_primary_outcome_rate,
-    delta_vs_control,
-    delta_vs_control_ci_low,
-    delta_vs_control_ci_high,
-    thumbs_up_count,
-    thumbs_down_count,
-    thumbs_up_share,
-    weighted_thumbs_up_share,
-    retry_rate_numerator,
-    retry_rate_denominator,
-    retry_rate,
-    retry_rate_ci_low,
-    retry_rate_ci_high
-from final
+select * from final

@@ -76,18 +76,4 @@ final as (
     full outer join traffic on registry.version_id = traffic.version_id
 )
 
-select
-    version_id,
-    version_kind,
-    model_id,
-    parent_version_id,
-    dataset_manifest_id,
-    description,
-    is_registered,
-    registration_count,
-    first_registered_at,
-    first_seen_at,
-    last_seen_at,
-    interactions,
-    shadow_interactions
-from final
+select * from final

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'duplicate_events') }}
+    select * from {{ source('events', 'duplicate_events') }}
 ),
 
 final as (

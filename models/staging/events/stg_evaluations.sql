@@ -1,13 +1,9 @@
 with source as (
-    select * from {{ source('raw', 'evaluation_events') }}
+    select * from {{ source('events', 'evaluation_events') }}
 ),
 
 deduped as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by event_id order by _ingested_at, _source_file, _line_number
-    ) = 1
+    {{ dedupe_events('source') }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
 -- need the hash key in the SQL (a view would keep it in the warehouse catalog), and hashing +
 -- redaction run once per event instead of over all history on every run.
 with source as (
-    select * from {{ source('raw', 'feedback_events') }}
+    select * from {{ source('events', 'feedback_events') }}
     {% if is_incremental() %}
     -- events with a raw row not staged yet: ingested at or after the newest staged row (`>=`:
     -- two loads may share one _ingested_at when ingest ran with the same --now) and not
@@ -10,22 +10,16 @@ with source as (
     -- event_id are read, so the dedupe below picks what a full refresh would.
     where event_id in (
         select new_rows.event_id
-        from {{ source('raw', 'feedback_events') }} as new_rows
+        from {{ source('events', 'feedback_events') }} as new_rows
         where
-            new_rows._ingested_at >= (
-                select coalesce(max(ingested_at), timestamp '1900-01-01') from {{ this }}
-            )
+            new_rows._ingested_at >= {{ watermark('ingested_at') }}
             and new_rows.event_id not in (select event_id from {{ this }})
     )
     {% endif %}
 ),
 
 deduped as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by event_id order by _ingested_at, _source_file, _line_number
-    ) = 1
+    {{ dedupe_events('source') }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'ingest_ledger') }}
+    select * from {{ source('events', 'ingest_ledger') }}
 ),
 
 final as (

@@ -7,11 +7,9 @@ with new_rows as (
     -- share one _ingested_at when ingest ran with the same --now) and not already staged (so
     -- the last run's rows are not redone each run)
     select event_id, output_id
-    from {{ source('raw', 'interaction_events') }}
+    from {{ source('events', 'interaction_events') }}
     where
-        _ingested_at >= (
-            select coalesce(max(ingested_at), timestamp '1900-01-01') from {{ this }}
-        )
+        _ingested_at >= {{ watermark('ingested_at') }}
         and event_id not in (select event_id from {{ this }})
 ),
 
@@ -20,24 +18,20 @@ source as (
     -- staged row equals a full refresh's), plus every row of the new event_ids (the same for
     -- the event_id dedupe)
     select *
-    from {{ source('raw', 'interaction_events') }}
+    from {{ source('events', 'interaction_events') }}
     where
         output_id in (select output_id from new_rows)
         or event_id in (select event_id from new_rows)
 ),
 {% else %}
 with source as (
-    select * from {{ source('raw', 'interaction_events') }}
+    select * from {{ source('events', 'interaction_events') }}
 ),
 {% endif %}
 
 deduped_events as (
     -- the same event sent twice is kept once: the first received
-    select *
-    from source
-    qualify row_number() over (
-        partition by event_id order by _ingested_at, _source_file, _line_number
-    ) = 1
+    {{ dedupe_events('source') }}
 ),
 
 deduped_outputs as (

@@ -1,6 +1,6 @@
 -- raw_line is left out on purpose: a rejected line is as landed and may hold personal data.
 with source as (
-    select * from {{ source('raw', 'quarantine') }}
+    select * from {{ source('events', 'quarantine') }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'unknown_fields') }}
+    select * from {{ source('events', 'unknown_fields') }}
 ),
 
 final as (

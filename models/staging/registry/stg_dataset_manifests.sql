@@ -1,33 +1,8 @@
 {#- The registry table must exist before the first export (DuckDB has no lazy sources), so
-    this model creates it idempotently; floop/export.py runs the same DDL
-    (tests/test_export.py checks both agree). -#}
-{{
-    config(
-        pre_hook=[
-            "create schema if not exists registry",
-            "create table if not exists registry.dataset_manifests (
-                manifest_id VARCHAR,
-                policy_name VARCHAR,
-                policy_hash VARCHAR,
-                purpose VARCHAR,
-                as_of_date DATE,
-                window_start DATE,
-                window_end DATE,
-                row_count BIGINT,
-                train_row_count BIGINT,
-                eval_row_count BIGINT,
-                partition_count BIGINT,
-                row_counts JSON,
-                source_last_event_at TIMESTAMP,
-                ingest_ledger_checksum VARCHAR,
-                dbt_manifest_sha256 VARCHAR,
-                git_commit VARCHAR,
-                created_at TIMESTAMP,
-                manifest_path VARCHAR
-            )",
-        ]
-    )
-}}
+    this model creates it idempotently with the DDL floop/export.py runs (macros/registry_ddl.sql,
+    generated from floop/registry.py). -#}
+{{ config(pre_hook=registry_ddl()) }}
+
 with source as (
     select * from {{ source('registry', 'dataset_manifests') }}
 ),

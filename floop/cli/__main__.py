@@ -1,0 +1,7 @@
+"""`python -m floop.cli ...` is `floop ...`."""
+
+import sys
+
+from floop.cli import main
+
+sys.exit(main())
