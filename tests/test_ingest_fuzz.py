@@ -48,11 +48,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def load(warehouse: Path, content: bytes) -> dict[str, list[int]]:
     """Load `content` as a new landing file: where each line number went ('accepted',
     'duplicate', 'rejected'), after checking that the file's counts add up."""
-    landing = warehouse.parent / f"landing-{next(_files)}"
+    n = next(_files)
+    landing = warehouse.parent / f"landing-{n}"
     landing.mkdir()
-    path = landing / "batch.jsonl"
+    path = landing / f"batch-{n}.jsonl"  # a file is known by its path under the landing
     path.write_bytes(content)
     result = ingest(landing, warehouse, NOW, quality=False)  # must not raise
+    if not content:  # an empty file is seen, not loaded: it has no lines
+        assert not [f for f in result.files if f.lines]
+        return {"accepted": [], "duplicate": [], "rejected": []}
     [fr] = result.files
     assert fr.lines == fr.accepted + fr.duplicate + fr.rejected
     source = path.as_posix()
