@@ -286,7 +286,7 @@ AUX_MODELS: dict[str, tuple[str, str, list[tuple[str, str | None, str]]]] = {
                 "loaded (lines were read), skipped (not a landing file, by design), failed "
                 "(could not be read; nothing written) or tampered (bytes loaded before changed).",
             ),
-            ("status_reason", "status_reason", "Why skipped, failed or tampered; null when loaded."),
+            ("status_reason", "status_reason", "Why skipped, failed or tampered; null if loaded."),
             ("start_offset", "start_offset", "First byte read this time (> 0: an appended file)."),
             ("bytes_read", "bytes_read", "Bytes read this time (complete lines only)."),
             (

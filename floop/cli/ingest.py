@@ -7,7 +7,8 @@ import argparse
 from floop import config, ingest, quality_gate
 from floop.cli.args import add_landing, add_now, add_warehouse, now_of
 from floop.config import Layout
-from floop.errors import OperationalError
+from floop.errors import OperationalError, UsageError
+from floop.ingest import replay
 from floop.ingest.load import open_warehouse
 
 
@@ -26,6 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_warehouse(p)
     add_now(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument(
+        "--replay-quarantine",
+        action="store_true",
+        help="instead of loading files, check the quarantined lines again under --now and the "
+        "current contract (accepted ones move to their tables, the ledger follows)",
+    )
+    p.add_argument(
+        "--reason",
+        action="append",
+        metavar="CODE",
+        help="with --replay-quarantine: only lines of this reason code (repeatable)",
+    )
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser(
@@ -44,6 +57,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    if args.reason and not args.replay_quarantine:
+        raise UsageError("--reason needs --replay-quarantine")
+    if args.replay_quarantine:
+        return replay.main(
+            warehouse=Layout.for_warehouse(args.warehouse).warehouse,
+            now=now_of(args),
+            reasons=args.reason,
+            quiet=args.quiet,
+        )
     return ingest.main(
         landing=args.landing or config.landing_dir(),
         warehouse=Layout.for_warehouse(args.warehouse).warehouse,

@@ -84,18 +84,28 @@ class CheckSQL:
                 raise ValueError(f"no check implemented for reason code {code!r}")
         return out
 
-    def checked_select(self, source_sql: str, now: datetime, source_file: str) -> str:
+    def checked_select(
+        self,
+        source_sql: str,
+        now: datetime,
+        source_file: str,
+        file_start: str = "line_number = 1",
+    ) -> str:
         """One SELECT: every line with its typed fields and reason (NULL when valid). A chain
-        of CTEs in three stages: parse the lines, type and check the fields, pick the reason."""
+        of CTEs in three stages: parse the lines, type and check the fields, pick the reason.
+        `source_sql` gives `(line_number, raw_line)` rows, `line_number` unique; `file_start`
+        (SQL over its columns) says which line begins its file (may start with a BOM)."""
         return (
-            self._parse_ctes(source_sql)
+            self._parse_ctes(source_sql, file_start)
             + self._field_ctes(now)
             + self._reason_ctes(source_file)
             + "select * from final\n"
         )
 
-    def _parse_ctes(self, source_sql: str) -> str:
-        """Each line as JSON: valid, an object, its keys and every contract field's fragment."""
+    def _parse_ctes(self, source_sql: str, file_start: str) -> str:
+        """Each line as JSON: valid, an object, its keys and every contract field's fragment.
+        `_doc` is the text judged: the line as landed, less a byte order mark at byte 0 of
+        the file, and with duplicate keys resolved (the last value wins)."""
         struct = "{" + ", ".join(f'"{n}": "JSON"' for n in self.names) + "}"
         return f"""
 with src as (
@@ -105,15 +115,25 @@ parsed as (
   select
     line_number,
     raw_line,
-    json_valid(raw_line) as _ok_json
-  from src
+    _doc,
+    json_valid(_doc) as _ok_json
+  from (
+    select
+      line_number,
+      raw_line,
+      -- a UTF-8 byte order mark is allowed at byte 0 of a file only (line 1); json_valid
+      -- refuses it
+      case when {file_start} and starts_with(raw_line, chr(65279))
+        then substr(raw_line, 2) else raw_line end as _doc
+    from src
+  )
 ),
 shaped as (
   select
     *,
     -- ltrim copies the line: only for the rare line that does not start with {{ itself
-    _ok_json and case when starts_with(raw_line, '{{') then true
-      else starts_with(ltrim(raw_line, ' ' || chr(9) || chr(13) || chr(10)), '{{') end
+    _ok_json and case when starts_with(_doc, '{{') then true
+      else starts_with(ltrim(_doc, ' ' || chr(9) || chr(13) || chr(10)), '{{') end
       as _is_object
   from parsed
 ),
@@ -121,10 +141,42 @@ extracted as (
   -- (not try(json_keys) instead of json_valid: try() evaluates a whole vector row by row
   -- when one line fails, 4x slower on a file with 1% broken lines)
   select
-    line_number, raw_line, _ok_json, _is_object,
-    case when _is_object then json_keys(raw_line) end as _keys,
-    case when _is_object then json_transform(raw_line, '{struct}') end as _f
+    line_number, raw_line, _doc, _ok_json, _is_object,
+    case when _is_object then json_keys(_doc) end as _keys,
+    case when _is_object then json_transform(_doc, '{struct}') end as _f
   from shaped
+),
+{self._last_key_wins_cte(struct)}"""
+
+    def _last_key_wins_cte(self, struct: str) -> str:
+        """The CTE `deduped`: a line with a key twice (rare) is judged as the object of each
+        key's last value, as Python's json and most readers do (DuckDB's extraction keeps the
+        first). Only a line with more keys than contract fields present can have one twice:
+        list_distinct (costly) runs for those alone. Keys and values pair up by position
+        (`$.*` lists every member)."""
+        present = " + ".join(f'(_f."{n}" is not null)::int' for n in self.names)
+        last_ones = (
+            "list_filter(generate_series(1, len(_keys)), "
+            "lambda i: not list_contains(_keys[i + 1:], _keys[i]))"
+        )
+        rebuilt = (
+            f"'{{' || array_to_string(list_transform({last_ones}, lambda i: "
+            "to_json(_keys[i]) || ':' || json_extract(_doc, '$.*')[i]), ',') || '}'"
+        )
+        return f"""deduped as (
+  select
+    line_number, raw_line, _ok_json, _is_object,
+    case when _dup then _fixed else _doc end as _doc,
+    case when _dup then list_distinct(_keys) else _keys end as _keys,
+    case when _dup then json_transform(_fixed, '{struct}') else _f end as _f
+  from (
+    select
+      *,
+      case when len(_keys) > {present} then len(list_distinct(_keys)) < len(_keys)
+        else false end as _dup,
+      case when _dup then {rebuilt} end as _fixed
+    from extracted
+  )
 ),
 """
 
@@ -140,9 +192,9 @@ extracted as (
         )
         return f"""fragments as (
   select
-    line_number, raw_line, _ok_json, _is_object, _keys,
+    line_number, raw_line, _doc, _ok_json, _is_object, _keys,
     {extract}
-  from extracted
+  from deduped
 ),
 typed as (
   select
@@ -196,6 +248,8 @@ field_checks as (
   select
     line_number,
     raw_line,
+    _doc,
+    _ok_json,
     _keys,
     {value_cols},
     {reason_code} as reason_code,
@@ -209,6 +263,8 @@ final as (
     {lit(source_file)} as source_file,
     -- the original line is only needed where it is kept as is: quarantine
     case when reason_code is not null then raw_line end as raw_line,
+    -- the JSON judged (see _parse_ctes), for the messages of rejected lines
+    case when reason_code is not null and _ok_json then _doc end as _json,
     reason_code,
     reason_field,
     {value_cols},
@@ -217,7 +273,7 @@ final as (
     -- fields the contract does not name, as landed (looked up by JSON pointer)
     case when reason_code is null and len(_extra_keys) > 0 then to_json(map(
       list_distinct(_extra_keys),
-      list_transform(list_distinct(_extra_keys), lambda k: json_extract(raw_line,
+      list_transform(list_distinct(_extra_keys), lambda k: json_extract(_doc,
         '/' || replace(replace(k, '~', '~0'), '/', '~1')))
     )) end as _extra_json
   from reasoned

@@ -98,7 +98,12 @@ def value_expr(spec: FieldSpec, contract: Contract) -> str:
             f"and abs({j}::varchar::double) < 9.2e18 then {j}::varchar::double::bigint end"
         )
     if spec.type == "number":
-        return f"case when {is_kind(t, 'number')} then {j}::varchar::double end"
+        # DuckDB's JSON reader takes NaN and Infinity (and 1e999 overflows to infinity): not
+        # numbers in JSON, so no value (then: wrong_type); they would poison every average.
+        return (
+            f"case when {is_kind(t, 'number')} and isfinite({j}::varchar::double) "
+            f"then {j}::varchar::double end"
+        )
     if spec.type == "boolean":
         return f"case when {is_kind(t, 'boolean')} then {j}::varchar = 'true' end"
     if spec.type == "timestamp":
@@ -107,11 +112,23 @@ def value_expr(spec: FieldSpec, contract: Contract) -> str:
         pattern = lit(contract.timestamp_pattern)
         return (
             f"case when {is_kind(t, 'string')} and regexp_full_match({text}, {pattern}) "
-            f"then try_cast(upper({text}) as timestamptz)::timestamp end"
+            f"then case when contains({text}, ':60') then {_leap_second(text)} "
+            f"else try_cast(upper({text}) as timestamptz)::timestamp end end"
         )
     if spec.type == "string_list":
         return f"case when {is_kind(t, 'array')} then from_json({j}, '[\"VARCHAR\"]') end"
     raise ValueError(f"unknown contract type {spec.type!r}")
+
+
+def _leap_second(text: str) -> str:
+    """A leap second (second 60; the pattern allows no other ':60'): valid in RFC 3339 only in
+    the last minute of a UTC day, and stored as 23:59:59.999999 of that day (a timestamp has
+    no second 60; the event keeps its date and stays before the next day's first second)."""
+    at_59 = rf"try_cast(upper(regexp_replace({text}, ':60(\.[0-9]+)?', ':59')) as timestamptz)"
+    return (
+        f"case when strftime({at_59}::timestamp, '%H:%M:%S') = '23:59:59' "
+        f"then date_trunc('second', {at_59}::timestamp) + interval 999999 microsecond end"
+    )
 
 
 def _type_ok_expr(spec: FieldSpec) -> str:
@@ -121,7 +138,7 @@ def _type_ok_expr(spec: FieldSpec) -> str:
     if spec.type == "integer":
         return f"{v} is not null"
     if spec.type == "number":
-        return is_kind(t, "number")
+        return f"{v} is not null"
     if spec.type == "boolean":
         return is_kind(t, "boolean")
     if spec.type == "string_list":

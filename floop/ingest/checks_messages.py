@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from floop.contract import Contract, FieldSpec
-from floop.ingest.checks_fields import col, lit
+from floop.ingest.checks_fields import col, is_kind, lit
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -17,6 +17,7 @@ _TYPE_WORDS = {
     "timestamp": "a string (RFC 3339 timestamp)",
     "string_list": "a list of strings",
 }
+_NON_FINITE = "a finite number (not NaN or Infinity)"
 
 
 def _bounds(low: Any, high: Any) -> str:
@@ -30,8 +31,17 @@ def _case_on_field(parts: list[str]) -> str:
     return "case c.reason_field " + " ".join(parts) + " end" if parts else "''"
 
 
-def _expected_sql(specs: dict[str, FieldSpec]) -> str:
-    whens = " ".join(f"when {lit(n)} then {lit(_TYPE_WORDS[s.type])}" for n, s in specs.items())
+def _expected_sql(specs: dict[str, FieldSpec], value: str) -> str:
+    """What the field must be. A number field whose value is a JSON number all the same (NaN,
+    Infinity or one that overflows a double) must be a finite number."""
+    number = (
+        f"case when {is_kind(f'ascii({value})', 'number')} then {lit(_NON_FINITE)} "
+        f"else {lit(_TYPE_WORDS['number'])} end"
+    )
+    whens = " ".join(
+        f"when {lit(n)} then {number if s.type == 'number' else lit(_TYPE_WORDS[s.type])}"
+        for n, s in specs.items()
+    )
     return "case c.reason_field " + whens + " end"
 
 
@@ -74,8 +84,9 @@ def _range_desc_sql(specs: dict[str, FieldSpec]) -> str:
 
 def message_sql(contract: Contract, specs: dict[str, FieldSpec]) -> str:
     """reason_message for rejected rows of the checked table (aliased `c`)."""
-    val = "coalesce(left(json_extract(c._json, '/' || c.reason_field)::varchar, 200), '')"
-    expected = _expected_sql(specs)
+    fragment = "json_extract(c._json, '/' || c.reason_field)::varchar"
+    val = f"coalesce(left({fragment}, 200), '')"
+    expected = _expected_sql(specs, fragment)
     enum_desc = _enum_desc_sql(specs, contract)
     range_desc = _range_desc_sql(specs)
     hours = f"{contract.max_future_hours:g}"

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from floop.contract import RAW_SCHEMA
+from floop.contract import RAW_SCHEMA, load_contract
 from floop.ingest.scan import Prior
 
 
@@ -98,9 +98,15 @@ class LedgerState:
 
 
 def next_stamp(con: duckdb.DuckDBPyConnection, now: datetime) -> datetime:
-    """This load's `ingested_at`: strictly after every earlier load's, even when --now repeats
-    or goes backwards (a backfill of an older day), because incremental dbt models pick up new
-    rows by `ingested_at > watermark`. `now` still judges future timestamps."""
-    row = con.execute(f"select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger").fetchone()
+    """This load's (or replay's) `ingested_at`: strictly after every earlier one, even when
+    --now repeats or goes backwards (a backfill of an older day), because incremental dbt
+    models pick up new rows by `ingested_at > watermark`. `now` still judges future
+    timestamps. A replay (`replay.py`) stamps only the event rows it accepts (the ledger rows
+    it changes keep their first stamp), so the event tables are asked too."""
+    contract = load_contract()
+    stamps = [f"(select max(ingested_at) from {RAW_SCHEMA}.ingest_ledger)"] + [
+        f"(select max(_ingested_at) from {contract.raw_table(t)})" for t in contract.event_types
+    ]
+    row = con.execute(f"select greatest({', '.join(stamps)})").fetchone()
     last_stamp = row[0] if row is not None else None
     return now if last_stamp is None else max(now, last_stamp + timedelta(microseconds=1))

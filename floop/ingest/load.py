@@ -186,8 +186,7 @@ def _insert_rejected(
           c.reason_field, {checks.message_sql()},
           json_extract_string(c._json, '/event_type'), json_extract_string(c._json, '/event_id'),
           {ingested_at}
-        from (select *, case when json_valid(raw_line) then raw_line end as _json from checked
-              where reason_code is not null) c
+        from checked c where c.reason_code is not null
         order by c.line_number"""
     )
     con.execute(
