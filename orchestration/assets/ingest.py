@@ -14,6 +14,7 @@ from floop.quality import SUITE_PREFIX
 from floop.quality_gate import blocked_loads
 from floop.warehouse import connect
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
+from orchestration.progress import progress_logger
 from orchestration.resources import FloopPaths
 from orchestration.translator import raw_key
 
@@ -92,7 +93,7 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         now = run_now(context)
         warehouse = Path(floop.warehouse)
-        result = ingest(Path(floop.landing), warehouse, now, progress=False)
+        result = ingest(Path(floop.landing), warehouse, now, progress=progress_logger(context))
         meta = {
             "now": now.isoformat(),
             "load_id": result.load_id,
