@@ -304,7 +304,7 @@ def export_dataset(
     try:
         for table in (SOURCE_TABLE, DOMAINS_TABLE):
             if not _table_exists(con, table):
-                raise OperationalError(f"{table} not found in {warehouse}: run dbt build first")
+                raise OperationalError(f"{table} not found in {warehouse}: run `floop run` first")
         missing = [c for c in pol.output_columns if c not in _columns(con, SOURCE_TABLE)]
         if missing:
             raise OperationalError(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from floop import data_docs
 from floop.config import Layout
 from floop.contract import RAW_SCHEMA, Contract, load_contract
 
@@ -289,6 +290,7 @@ def validate_load(
     urls = context.get_docs_sites_urls()
     if urls and urls[0].get("site_url"):
         outcome.data_docs = Path(str(urls[0]["site_url"]).removeprefix("file://"))
+        data_docs.bundle(outcome.data_docs.parent)  # readable offline
     _record(con, outcome, now)
     return outcome
 

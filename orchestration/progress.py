@@ -3,9 +3,10 @@ quality-suite lines, and a line per batch of dbt models with counts, printed whi
 runs (Dagster calls the printer synchronously for every event the run stores, through
 `DagsterInstance.add_event_listener`).
 
-Assets send progress lines as Dagster log messages starting with `PROGRESS`; the printer shows
-them at most once per `THROTTLE_SECONDS` per step (a landing folder of thousands of files would
-flood the terminal), and always the last one before the step ends.
+Assets send progress lines as Dagster log messages starting with `PROGRESS`. Counter lines
+("[12/3,400 files] ...") are shown at most once per `THROTTLE_SECONDS` per step (a landing
+folder of thousands of files would flood the terminal), and always the last one before the
+step ends; other progress lines always.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class RunPrinter:
             return
         line = message.removeprefix(PROGRESS)
         counts = self._counts(key)
-        if self.clock() - counts.last_line >= THROTTLE_SECONDS:
+        if not line.startswith("[") or self.clock() - counts.last_line >= THROTTLE_SECONDS:
             counts.last_line, counts.held = self.clock(), None
             self._print(f"{key}: {line}")
         else:

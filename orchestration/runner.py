@@ -74,6 +74,8 @@ def run_job(
             f"--now {now.isoformat()} is before the first daily partition {PARTITIONS_START} "
             "(FLOOP_PARTITIONS_START to change)"
         )
+    if out is not None:
+        print("  preparing: dbt parse and the Dagster job definitions", file=out, flush=True)
     defs = build_defs(
         warehouse=layout.warehouse,
         landing=landing,

@@ -124,7 +124,10 @@ def describe_test(test: Mapping[str, Any], asset: dg.AssetKey) -> str:
     name = meta.get("name")
     if name is None:
         path = test.get("original_file_path", "")
-        return f"dbt singular test {test.get('name')} ({path}): fails when it returns rows.{severity}"
+        return (
+            f"dbt singular test {test.get('name')} ({path}): fails when it returns rows."
+            + severity
+        )
     where = f"column {column} of {model}" if column else model
     if name == "not_null":
         text = f"{where} is never null"

@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-
 # Receives one progress line at a time (a file loaded, a quality suite validated).
 Progress = Callable[[str], None]
 
