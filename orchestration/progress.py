@@ -37,7 +37,7 @@ class _StepCounts:
     warned: int = 0
     failed: int = 0
     latest: str = ""
-    last_line: float = 0.0
+    last_line: float = float("-inf")  # nothing printed yet
     held: str | None = None  # a throttled progress line not printed yet
 
 
@@ -86,11 +86,14 @@ class RunPrinter:
             return
         line = message.removeprefix(PROGRESS)
         counts = self._counts(key)
-        if not line.startswith("[") or self.clock() - counts.last_line >= THROTTLE_SECONDS:
-            counts.last_line, counts.held = self.clock(), None
-            self._print(f"{key}: {line}")
-        else:
+        is_counter = line.startswith("[")
+        if is_counter and self.clock() - counts.last_line < THROTTLE_SECONDS:
             counts.held = line
+            return
+        if counts.held and not is_counter:  # the last counter line first, in order
+            self._print(f"{key}: {counts.held}")
+        counts.last_line, counts.held = self.clock(), None
+        self._print(f"{key}: {line}")
 
     def _check(self, key: str, evaluation: Any) -> None:
         counts = self._counts(key)
