@@ -270,6 +270,7 @@ final as (
     {value_cols},
     case when reason_code is null then _extra_keys end as _extra_keys,
     false as _is_duplicate,  -- set afterwards from duplicates_sql (a few rows: an update)
+    false as _is_erased,  -- set afterwards from the erasure tombstones (floop.ingest.erased)
     -- fields the contract does not name, as landed (looked up by JSON pointer)
     case when reason_code is null and len(_extra_keys) > 0 then to_json(map(
       list_distinct(_extra_keys),
@@ -290,7 +291,8 @@ final as (
         event_id = col("v", "event_id")
         return f"""
 with valid as (
-  select line_number, {event_id} as event_id from checked where reason_code is null
+  select line_number, {event_id} as event_id from checked
+  where reason_code is null and not _is_erased
 ),
 firsts as (
   select event_id, min(line_number) as first_line from valid group by event_id
