@@ -47,6 +47,9 @@ MANIFEST_VERSION = 1
 # Manifest keys outside the content hash (the manifest id): when and by which run it was made.
 UNHASHED_KEYS = ("manifest_id", "created_at", "run")
 SOURCE_TABLE = "marts.fct_interactions"
+# Written beside manifest.json by `floop forget` when the dataset holds rows of an erased user
+# (floop.erasure); `verify` reports it.
+SUPERSEDED_MARKER = "superseded.json"
 DOMAINS_TABLE = "reference.country_domains"
 UNMAPPED_DOMAIN = "unmapped"
 
@@ -61,6 +64,7 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "write_statistics": True,
     "data_page_size": 1024 * 1024,
 }
+
 
 def ensure_registry_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in registry_ddl():
@@ -468,6 +472,8 @@ def _register(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], path: Pa
         "git_commit": manifest["run"]["git_commit"],
         "created_at": manifest["created_at"],
         "manifest_path": str(path),
+        "superseded_at": None,
+        "superseded_reason": None,
     }
     cols = [c for c, _ in REGISTRY_COLUMNS]
     con.execute(f"delete from {REGISTRY_TABLE} where manifest_id = ?", [values["manifest_id"]])
@@ -499,6 +505,14 @@ def verify(manifest: Path) -> list[str]:
     except (ValueError, KeyError, TypeError) as exc:
         raise OperationalError(f"{manifest}: not a floop dataset manifest ({exc})") from exc
     problems: list[str] = []
+    marker = manifest.parent / SUPERSEDED_MARKER
+    if marker.is_file():
+        try:
+            note = json.loads(marker.read_text())
+            why = f"{note.get('reason')} ({note.get('superseded_at')})"
+        except ValueError:
+            why = "see " + SUPERSEDED_MARKER
+        problems.append(f"{manifest}: superseded: {why}; re-export the dataset and delete this one")
     if _content_hash(data) != data.get("manifest_id"):
         problems.append(f"{manifest}: manifest content does not match its manifest_id (edited?)")
     root = manifest.parent

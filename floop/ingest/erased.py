@@ -33,7 +33,7 @@ def tokens_sql(text: str) -> str:
     double-quoted strings, and its runs of characters that are not JSON punctuation or
     space (an id inside an unparseable line)."""
     return (
-        f"list_distinct(list_concat(regexp_extract_all({text}, '\"([^\"\\\\]*)\"', 1), "
+        f'list_distinct(list_concat(regexp_extract_all({text}, \'"([^"\\\\]*)"\', 1), '
         f"regexp_extract_all({text}, '[^\\s\"'',:{{}}\\[\\]\\\\]+')))"
     )
 
