@@ -70,15 +70,8 @@ def _build(venv: Path) -> None:
     started = time.monotonic()
     steps = [
         [sys.executable, "-m", "venv", str(staging)],
-        [
-            str(_python(staging)),
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--quiet",
-            *REQUIREMENTS,
-        ],
+        [str(_python(staging)), "-m", "pip", "install", "--disable-pip-version-check",
+         "--quiet", *REQUIREMENTS],
     ]
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True)
@@ -100,9 +93,8 @@ def _build(venv: Path) -> None:
         shutil.rmtree(venv)
     staging.rename(venv)
     # The first build is the slow part of the parity tests: say what it cost.
-    print(
-        f"built the gbstats {GBSTATS_VERSION} virtualenv at {venv} in {seconds} s", file=sys.stderr
-    )
+    print(f"built the gbstats {GBSTATS_VERSION} virtualenv at {venv} in {seconds} s",
+          file=sys.stderr)
 
 
 def run_gbstats(cases: dict, work: Path) -> dict:

@@ -52,34 +52,19 @@ def run_test(kind, a, b, spec):
     stat_a, stat_b = statistic(kind, a), statistic(kind, b)
     diff = spec["difference_type"]
     if spec["engine"] == "ttest":
-        test = TwoSidedTTest(
-            stat_a, stat_b, FrequentistConfig(difference_type=diff, alpha=spec["alpha"])
-        )
+        test = TwoSidedTTest(stat_a, stat_b, FrequentistConfig(
+            difference_type=diff, alpha=spec["alpha"]))
     elif spec["engine"] == "sequential":
-        test = SequentialTwoSidedTTest(
-            stat_a,
-            stat_b,
-            SequentialConfig(
-                difference_type=diff,
-                alpha=spec["alpha"],
-                sequential_tuning_parameter=spec["tuning"],
-            ),
-        )
+        test = SequentialTwoSidedTTest(stat_a, stat_b, SequentialConfig(
+            difference_type=diff, alpha=spec["alpha"],
+            sequential_tuning_parameter=spec["tuning"]))
     else:
         prior = GaussianPrior()
         if spec["prior"] is not None:
             prior = GaussianPrior(mean=spec["prior"][0], variance=spec["prior"][1], proper=True)
-        test = EffectBayesianABTest(
-            stat_a,
-            stat_b,
-            EffectBayesianConfig(
-                difference_type=diff,
-                alpha=spec["alpha"],
-                inverse=spec["inverse"],
-                prior_effect=prior,
-                prior_type="relative",
-            ),
-        )
+        test = EffectBayesianABTest(stat_a, stat_b, EffectBayesianConfig(
+            difference_type=diff, alpha=spec["alpha"], inverse=spec["inverse"],
+            prior_effect=prior, prior_type="relative"))
     result = test.compute_result()
     out = {
         "expected": float(result.expected),

@@ -47,39 +47,19 @@ def hand_pairs() -> list[Pair]:
         Pair("equal_arms", "ratio", ratio(base_num, base_den), ratio(base_num, base_den)),
         Pair("positive_lift", "ratio", ratio(base_num, base_den), ratio(better_num, base_den)),
         Pair("negative_lift", "ratio", ratio(better_num, base_den), ratio(base_num, base_den)),
-        Pair(
-            "zero_denominators",
-            "ratio",
-            ratio([0, 1, 2, 0, 1], [0, 2, 3, 0, 1]),
-            ratio([1, 0, 2, 0, 2, 1], [1, 0, 2, 0, 3, 1]),
-        ),
+        Pair("zero_denominators", "ratio", ratio([0, 1, 2, 0, 1], [0, 2, 3, 0, 1]),
+             ratio([1, 0, 2, 0, 2, 1], [1, 0, 2, 0, 3, 1])),
         # Three arms: each treatment against the one control.
-        Pair(
-            "three_arms_b",
-            "ratio",
-            ratio(base_num, base_den),
-            ratio([1, 1, 2, 1, 3, 0, 1, 2, 2], [2, 1, 3, 1, 4, 2, 1, 3, 2]),
-        ),
-        Pair(
-            "three_arms_c",
-            "ratio",
-            ratio(base_num, base_den),
-            ratio([0, 0, 2, 1, 2, 0, 1, 1, 1, 0, 1], [2, 1, 3, 1, 4, 2, 1, 3, 2, 1, 2]),
-        ),
+        Pair("three_arms_b", "ratio", ratio(base_num, base_den),
+             ratio([1, 1, 2, 1, 3, 0, 1, 2, 2], [2, 1, 3, 1, 4, 2, 1, 3, 2])),
+        Pair("three_arms_c", "ratio", ratio(base_num, base_den),
+             ratio([0, 0, 2, 1, 2, 0, 1, 1, 1, 0, 1], [2, 1, 3, 1, 4, 2, 1, 3, 2, 1, 2])),
         Pair("mean_small", "mean", mean([3, 5, 2, 8, 4]), mean([6, 7, 5, 9, 4, 8])),
-        Pair(
-            "cuped_small",
-            "mean_ra",
-            mean([3, 5, 2, 8, 4, 6], [2, 4, 1, 7, 0, 5]),
-            mean([6, 7, 5, 9, 4, 8], [4, 6, 3, 8, 0, 0]),
-        ),
+        Pair("cuped_small", "mean_ra", mean([3, 5, 2, 8, 4, 6], [2, 4, 1, 7, 0, 5]),
+             mean([6, 7, 5, 9, 4, 8], [4, 6, 3, 8, 0, 0])),
         # A constant covariate carries no information: theta = 0 and the test runs unadjusted.
-        Pair(
-            "cuped_constant_pre",
-            "mean_ra",
-            mean([3, 5, 2, 8], [1, 1, 1, 1]),
-            mean([6, 7, 5, 9], [1, 1, 1, 1]),
-        ),
+        Pair("cuped_constant_pre", "mean_ra", mean([3, 5, 2, 8], [1, 1, 1, 1]),
+             mean([6, 7, 5, 9], [1, 1, 1, 1])),
     ]
 
 
@@ -92,9 +72,7 @@ class SimulatedArm:
 
 
 def simulate_experiment(
-    seed: int,
-    units: int = 4000,
-    rates: tuple[float, ...] = (0.30, 0.33, 0.30),
+    seed: int, units: int = 4000, rates: tuple[float, ...] = (0.30, 0.33, 0.30),
     seen_before: float = 0.6,
 ) -> list[SimulatedArm]:
     """Units with a latent propensity; Poisson task counts, Bernoulli successes per task.
@@ -113,14 +91,10 @@ def simulate_experiment(
         tasks = rng.poisson(3.0, size=members.sum())
         seen = rng.random(members.sum()) < seen_before
         pre_tasks = np.where(seen, rng.poisson(4.0, size=members.sum()) + 1, 0)
-        arms.append(
-            SimulatedArm(
-                successes=rng.binomial(tasks, p),
-                tasks=tasks,
-                pre_successes=rng.binomial(pre_tasks, propensity[members]),
-                pre_tasks=pre_tasks,
-            )
-        )
+        arms.append(SimulatedArm(
+            successes=rng.binomial(tasks, p), tasks=tasks,
+            pre_successes=rng.binomial(pre_tasks, propensity[members]), pre_tasks=pre_tasks,
+        ))
     return arms
 
 
@@ -131,22 +105,11 @@ def simulated_pairs(seed: int) -> list[Pair]:
     control = arms[0]
     pairs = []
     for name, arm in (("lift", arms[1]), ("null", arms[2])):
-        pairs.append(
-            Pair(
-                f"sim{seed}_{name}_ratio",
-                "ratio",
-                ratio(control.successes, control.tasks),
-                ratio(arm.successes, arm.tasks),
-            )
-        )
-        pairs.append(
-            Pair(
-                f"sim{seed}_{name}_cuped",
-                "mean_ra",
-                mean(control.successes, control.pre_successes),
-                mean(arm.successes, arm.pre_successes),
-            )
-        )
+        pairs.append(Pair(f"sim{seed}_{name}_ratio", "ratio",
+                          ratio(control.successes, control.tasks), ratio(arm.successes, arm.tasks)))
+        pairs.append(Pair(f"sim{seed}_{name}_cuped", "mean_ra",
+                          mean(control.successes, control.pre_successes),
+                          mean(arm.successes, arm.pre_successes)))
     return pairs
 
 

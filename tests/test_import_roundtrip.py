@@ -106,30 +106,10 @@ def test_sdk_spans_reach_fct_interactions(tmp_path: Path) -> None:
         ).fetchall()
     finally:
         con.close()
-    assert got == [
-        (
-            "chatcmpl-42",
-            "acme",
-            trace_id,
-            "conv-7",
-            "support_chat",
-            "ticket-991",
-            "DE",
-            ["analytics", "training"],
-            True,
-            "support-v7",
-            "gpt-4o",
-            "gpt-4o-2024-08-06",
-            "kb-2026-11-01",
-            812,
-            164,
-            1620.5,
-            2,
-            datetime(2026, 11, 19, 10, 0, 0, 50_000),
-            True,
-            1,
-            1,
-            0,
-        )
-    ]
+    assert got == [(
+        "chatcmpl-42", "acme", trace_id, "conv-7", "support_chat", "ticket-991", "DE",
+        ["analytics", "training"], True, "support-v7", "gpt-4o", "gpt-4o-2024-08-06",
+        "kb-2026-11-01", 812, 164, 1620.5, 2,
+        datetime(2026, 11, 19, 10, 0, 0, 50_000), True, 1, 1, 0,
+    )]
     assert docs == [("kb-12", 1.0, "kb-2026-11-01"), ("kb-7", 2.0, "kb-2026-11-01")]

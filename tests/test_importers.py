@@ -111,10 +111,8 @@ def test_real_traces_import_and_ingest_every_line(shared_dir: Path, tmp_path: Pa
     result = ingest(landing, wh, NOW, quality=False)
     want = langfuse_expectations(traces / "langfuse")
     lines = landed_lines(landing)
-    assert (
-        result.lines
-        == lines
-        == (want["generation_lines"] + want["score_lines"] + otlp_llm_spans(traces / "otlp"))
+    assert result.lines == lines == (
+        want["generation_lines"] + want["score_lines"] + otlp_llm_spans(traces / "otlp")
     )
     assert result.accepted + result.duplicate + result.rejected == lines
     assert count(wh, "interaction_events") == want["interactions"] + otlp_llm_spans(traces / "otlp")
@@ -197,11 +195,8 @@ def kv(key: str, value: Any) -> dict[str, Any]:
 def write_openinference(path: Path) -> Path:
     start = 1_795_000_000_000_000_000  # 2026-11-18
     retriever = {
-        "traceId": TRACE,
-        "spanId": RETRIEVER_SPAN,
-        "name": "retrieve",
-        "startTimeUnixNano": str(start),
-        "endTimeUnixNano": str(start + 50_000_000),
+        "traceId": TRACE, "spanId": RETRIEVER_SPAN, "name": "retrieve",
+        "startTimeUnixNano": str(start), "endTimeUnixNano": str(start + 50_000_000),
         "attributes": [
             kv("openinference.span.kind", "RETRIEVER"),
             kv("retrieval.documents.1.document.id", "kb-7"),
@@ -209,10 +204,7 @@ def write_openinference(path: Path) -> Path:
         ],
     }
     llm = {
-        "traceId": TRACE,
-        "spanId": LLM_SPAN,
-        "parentSpanId": RETRIEVER_SPAN,
-        "name": "llm",
+        "traceId": TRACE, "spanId": LLM_SPAN, "parentSpanId": RETRIEVER_SPAN, "name": "llm",
         "startTimeUnixNano": str(start + 60_000_000),
         "endTimeUnixNano": str(start + 1_560_000_000),
         "attributes": [
@@ -227,48 +219,23 @@ def write_openinference(path: Path) -> Path:
             kv("floop.knowledge_version", "kb-2026-11-01"),
         ],
     }
-    chain = {
-        "traceId": TRACE,
-        "spanId": "1111111111111111",
-        "name": "chain",
-        "attributes": [kv("openinference.span.kind", "CHAIN")],
-    }
+    chain = {"traceId": TRACE, "spanId": "1111111111111111", "name": "chain",
+             "attributes": [kv("openinference.span.kind", "CHAIN")]}
     doc = {
-        "resourceSpans": [
-            {
-                "resource": {
-                    "attributes": [
-                        kv("floop.country", "FR"),
-                        kv("floop.consent_scope", "analytics,training"),
-                        kv("floop.task_type", "support_chat"),
-                    ]
-                },
-                "scopeSpans": [{"spans": [retriever, llm, chain]}],
-            }
-        ],
+        "resourceSpans": [{
+            "resource": {"attributes": [kv("floop.country", "FR"),
+                                        kv("floop.consent_scope", "analytics,training"),
+                                        kv("floop.task_type", "support_chat")]},
+            "scopeSpans": [{"spans": [retriever, llm, chain]}],
+        }],
         "annotations": [
-            {
-                "span_id": LLM_SPAN,
-                "name": "correctness",
-                "annotator_kind": "HUMAN",
-                "result": {"label": "correct", "score": 1},
-                "user_id": "sme-3",
-                "created_at": "2026-11-18T12:00:00Z",
-            },
-            {
-                "span_id": LLM_SPAN,
-                "name": "groundedness",
-                "annotator_kind": "LLM",
-                "result": {"label": "fail", "score": 0.25},
-                "created_at": "2026-11-18T12:01:00Z",
-            },
-            {
-                "span_id": LLM_SPAN,
-                "name": "json_valid",
-                "annotator_kind": "CODE",
-                "result": {"label": "pass", "score": 1},
-                "created_at": "2026-11-18T12:02:00Z",
-            },
+            {"span_id": LLM_SPAN, "name": "correctness", "annotator_kind": "HUMAN",
+             "result": {"label": "correct", "score": 1}, "user_id": "sme-3",
+             "created_at": "2026-11-18T12:00:00Z"},
+            {"span_id": LLM_SPAN, "name": "groundedness", "annotator_kind": "LLM",
+             "result": {"label": "fail", "score": 0.25}, "created_at": "2026-11-18T12:01:00Z"},
+            {"span_id": LLM_SPAN, "name": "json_valid", "annotator_kind": "CODE",
+             "result": {"label": "pass", "score": 1}, "created_at": "2026-11-18T12:02:00Z"},
         ],
     }
     path.write_text(json.dumps(doc))
@@ -281,41 +248,18 @@ def test_openinference_spans_and_annotations(tmp_path: Path) -> None:
     assert run_import(landing, "openinference", src, extra=("--tenant", "acme")) == 0
     result = ingest(landing, wh, NOW, quality=False)
     assert (result.lines, result.accepted) == (4, 4)
-    assert rows(
-        wh,
-        """select tenant_id, trace_id, session_id, user_id, task_type, task_id,
+    assert rows(wh, """select tenant_id, trace_id, session_id, user_id, task_type, task_id,
         country, consent_scope, output_id, prompt_version, model_id, model_version,
         retrieval_ids, knowledge_version, input_tokens, output_tokens, server_latency_ms
-        from raw.interaction_events""",
-    ) == [
-        (
-            "acme",
-            TRACE,
-            "sess-1",
-            "u-9",
-            "support_chat",
-            TRACE,
-            "FR",
-            ["analytics", "training"],
-            LLM_SPAN,
-            "support-v7",
-            "gpt-4o-2024-08-06",
-            "gpt-4o-2024-08-06",
-            ["kb-12", "kb-7"],
-            "kb-2026-11-01",
-            120,
-            42,
-            1500.0,
-        )
-    ]
-    assert rows(
-        wh, "select output_id, labeler_id, label_name, label_value from raw.label_events"
-    ) == [(LLM_SPAN, "sme-3", "correctness", "correct")]
-    assert rows(
-        wh,
-        """select evaluator_id, eval_value, eval_passed from raw.evaluation_events
-        order by 1""",
-    ) == [("groundedness", 0.25, False), ("json_valid", 1.0, True)]
+        from raw.interaction_events""") == [(
+        "acme", TRACE, "sess-1", "u-9", "support_chat", TRACE, "FR", ["analytics", "training"],
+        LLM_SPAN, "support-v7", "gpt-4o-2024-08-06", "gpt-4o-2024-08-06", ["kb-12", "kb-7"],
+        "kb-2026-11-01", 120, 42, 1500.0,
+    )]
+    assert rows(wh, "select output_id, labeler_id, label_name, label_value from raw.label_events") \
+        == [(LLM_SPAN, "sme-3", "correctness", "correct")]
+    assert rows(wh, """select evaluator_id, eval_value, eval_passed from raw.evaluation_events
+        order by 1""") == [("groundedness", 0.25, False), ("json_valid", 1.0, True)]
 
 
 # --- malformed input --------------------------------------------------------------------------
@@ -345,41 +289,25 @@ def test_malformed_files_one_line_each_exit_2_and_good_files_still_land(
 
 def test_span_without_ids_becomes_a_quarantine_line(tmp_path: Path) -> None:
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
-    span = {
-        "name": "chat",
-        "startTimeUnixNano": "1795000000000000000",
-        "endTimeUnixNano": "1795000001000000000",
-        "attributes": [
-            kv("gen_ai.operation.name", "chat"),
-            kv("gen_ai.request.model", "m"),
-            kv("gen_ai.usage.output_tokens", 3),
-            kv("gen_ai.prompt", "hi"),
-        ],
-    }
+    span = {"name": "chat", "startTimeUnixNano": "1795000000000000000",
+            "endTimeUnixNano": "1795000001000000000",
+            "attributes": [kv("gen_ai.operation.name", "chat"),
+                           kv("gen_ai.request.model", "m"),
+                           kv("gen_ai.usage.output_tokens", 3),
+                           kv("gen_ai.prompt", "hi")]}
     ok = dict(span, traceId=TRACE, spanId=LLM_SPAN)
-    doc = {
-        "resourceSpans": [
-            {
-                "resource": {
-                    "attributes": [
-                        kv("floop.country", "DE"),
-                        kv("floop.consent_scope", "analytics"),
-                        kv("floop.task_type", "support_chat"),
-                    ]
-                },
-                "scopeSpans": [{"spans": [span, span, ok]}],
-            }
-        ]
-    }
+    doc = {"resourceSpans": [{"resource": {"attributes": [
+        kv("floop.country", "DE"), kv("floop.consent_scope", "analytics"),
+        kv("floop.task_type", "support_chat")]},
+        "scopeSpans": [{"spans": [span, span, ok]}]}]}
     src = tmp_path / "spans.json"
     src.write_text(json.dumps(doc))
     assert run_import(landing, "otlp", src, extra=("--tenant", "acme")) == 0
     result = ingest(landing, wh, NOW, quality=False)
     assert (result.lines, result.accepted, result.duplicate, result.rejected) == (3, 1, 0, 2)
-    assert (
-        rows(wh, "select reason_code, reason_field from raw.quarantine")
-        == [("missing_required", "trace_id")] * 2
-    )
+    assert rows(wh, "select reason_code, reason_field from raw.quarantine") == [
+        ("missing_required", "trace_id")
+    ] * 2
 
 
 def test_bad_mapping_is_a_one_line_usage_error(
@@ -408,48 +336,25 @@ def levenshtein(a: str, b: str) -> int:
 
 
 def score(sid: str, source: str, data_type: str, value: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": sid,
-        "name": sid,
-        "source": source,
-        "dataType": data_type,
-        "value": value,
-        "timestamp": "2026-11-18T12:00:00Z",
-        "traceId": "t-1",
-        "observationId": None,
-        "authorUserId": "person-1",
-        **extra,
-    }
+    return {"id": sid, "name": sid, "source": source, "dataType": data_type, "value": value,
+            "timestamp": "2026-11-18T12:00:00Z", "traceId": "t-1", "observationId": None,
+            "authorUserId": "person-1", **extra}
 
 
 def test_langfuse_scores_by_source_and_type(tmp_path: Path) -> None:
     output, corrected = "Refunds take 5 days.", "Refunds take 3-5 business days."
-    gen = {
-        "id": "g-1",
-        "traceId": "t-1",
-        "type": "GENERATION",
-        "model": "gpt-4o",
-        "startTime": "2026-11-18T10:00:00Z",
-        "endTime": "2026-11-18T10:00:01.250Z",
-        "input": "refund?",
-        "output": json.dumps(output),
-        "usageDetails": {"input": 5, "output": 7},
-        "metadata": "{}",
-    }
-    trace = {
-        "id": "t-1",
-        "sessionId": "s-1",
-        "userId": "u-1",
-        "output": json.dumps(output),
-        "scores": [
-            score("helpful", "API", "BOOLEAN", 0),
-            score("stars", "API", "NUMERIC", 4),
-            score("reason", "API", "CATEGORICAL", None, stringValue="too long"),
-            score("tone", "ANNOTATION", "CATEGORICAL", None, stringValue="polite"),
-            score("toxicity", "EVAL", "NUMERIC", 0.1),
-        ],
-        "corrections": [score("output", "ANNOTATION", "CORRECTION", 0, longStringValue=corrected)],
-    }
+    gen = {"id": "g-1", "traceId": "t-1", "type": "GENERATION", "model": "gpt-4o",
+           "startTime": "2026-11-18T10:00:00Z", "endTime": "2026-11-18T10:00:01.250Z",
+           "input": "refund?", "output": json.dumps(output),
+           "usageDetails": {"input": 5, "output": 7}, "metadata": "{}"}
+    trace = {"id": "t-1", "sessionId": "s-1", "userId": "u-1", "output": json.dumps(output),
+             "scores": [score("helpful", "API", "BOOLEAN", 0),
+                        score("stars", "API", "NUMERIC", 4),
+                        score("reason", "API", "CATEGORICAL", None, stringValue="too long"),
+                        score("tone", "ANNOTATION", "CATEGORICAL", None, stringValue="polite"),
+                        score("toxicity", "EVAL", "NUMERIC", 0.1)],
+             "corrections": [score("output", "ANNOTATION", "CORRECTION", 0,
+                                   longStringValue=corrected)]}
     src = tmp_path / "lf.json"
     src.write_text(json.dumps({"trace": trace, "observations": [gen]}))
     landing, wh = tmp_path / "landing", tmp_path / "wh.duckdb"
@@ -458,11 +363,8 @@ def test_langfuse_scores_by_source_and_type(tmp_path: Path) -> None:
     result = ingest(landing, wh, NOW, quality=False)
     assert (result.lines, result.accepted) == (7, 7)
     distance = levenshtein(output, corrected) / max(len(output), len(corrected))
-    assert rows(
-        wh,
-        """select feedback_type, feedback_value, feedback_text, actor_role, output_id
-        from raw.feedback_events order by 1""",
-    ) == [
+    assert rows(wh, """select feedback_type, feedback_value, feedback_text, actor_role, output_id
+        from raw.feedback_events order by 1""") == [
         ("comment", 0.0, "too long", "end_user", "g-1"),
         ("edit", pytest.approx(distance), None, "sme", "g-1"),
         ("rating", 4.0, None, "end_user", "g-1"),
@@ -474,6 +376,5 @@ def test_langfuse_scores_by_source_and_type(tmp_path: Path) -> None:
     assert rows(wh, "select eval_metric, eval_value from raw.evaluation_events") == [
         ("toxicity", 0.1)
     ]
-    assert rows(
-        wh, "select server_latency_ms, session_id, user_id from raw.interaction_events"
-    ) == [(1250.0, "s-1", "u-1")]
+    assert rows(wh, "select server_latency_ms, session_id, user_id from raw.interaction_events") \
+        == [(1250.0, "s-1", "u-1")]

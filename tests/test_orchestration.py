@@ -482,14 +482,10 @@ def test_blocking_check_does_not_pass_on_the_second_try_and_waive_unblocks(
     assert "raw/ingest_ledger: gx_load" in again.failed_checks, again.failed_checks
     assert "analyst_copy" not in again.materialized and sha(env.analyst) == analyst_before
 
-    blocked = (
-        duckdb.connect(str(env.warehouse), read_only=True)
-        .execute(
-            "select distinct load_id from raw.gx_validations where not success "
-            "and suite_name = 'floop_batch_load'"
-        )
-        .fetchall()
-    )
+    blocked = duckdb.connect(str(env.warehouse), read_only=True).execute(
+        "select distinct load_id from raw.gx_validations where not success "
+        "and suite_name = 'floop_batch_load'"
+    ).fetchall()
     assert len(blocked) == 1
     args = ["waive", blocked[0][0], "--warehouse", str(env.warehouse), "--now", clock(day)]
     assert main([*args, "--reason", "  "]) == 2  # a waiver needs a reason

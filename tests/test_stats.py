@@ -49,11 +49,8 @@ def test_welch_absolute_lift_equals_scipy() -> None:
     """A mean metric, absolute lift: scipy's Welch t-test on the units themselves."""
     rng = np.random.default_rng(3)
     a, b = rng.gamma(2.0, 1.5, 80), rng.gamma(2.2, 1.5, 95)
-    ours = frequentist(
-        RatioStats.from_units(a, np.ones_like(a)),
-        RatioStats.from_units(b, np.ones_like(b)),
-        relative=False,
-    )
+    ours = frequentist(RatioStats.from_units(a, np.ones_like(a)),
+                       RatioStats.from_units(b, np.ones_like(b)), relative=False)
     theirs = sps.ttest_ind(b, a, equal_var=False)
     ci = theirs.confidence_interval(0.95)
     assert ours.effect == pytest.approx(b.mean() - a.mean(), abs=1e-12)
@@ -77,10 +74,8 @@ def test_ratio_cuped_equals_regression_on_linearized_ratios() -> None:
     """The ratio CUPED (no gbstats 0.8.0 counterpart) against a per-unit computation: theta is
     the pooled regression slope of linearized post on linearized pre ratios."""
     control, treatment = simulate_experiment(seed=11)[:2]
-    arms = [
-        RatioStats.from_units(x.successes, x.tasks, x.pre_successes, x.pre_tasks)
-        for x in (control, treatment)
-    ]
+    arms = [RatioStats.from_units(x.successes, x.tasks, x.pre_successes, x.pre_tasks)
+            for x in (control, treatment)]
 
     def pooled(field: str) -> np.ndarray:
         return np.concatenate([getattr(control, field), getattr(treatment, field)])
@@ -91,9 +86,8 @@ def test_ratio_cuped_equals_regression_on_linearized_ratios() -> None:
     per_arm = []
     for x in (control, treatment):
         r, p = x.successes.sum() / x.tasks.sum(), x.pre_successes.sum() / x.pre_tasks.sum()
-        adjusted = linearized(x.successes, x.tasks, r) - theta * linearized(
-            x.pre_successes, x.pre_tasks, p
-        )
+        adjusted = (linearized(x.successes, x.tasks, r)
+                    - theta * linearized(x.pre_successes, x.pre_tasks, p))
         per_arm.append((r - theta * p, r, np.var(adjusted, ddof=1), x.tasks.size))
     (ma, ra, va, na), (mb, rb, vb, nb) = per_arm
     ours = frequentist(*arms, relative=True, cuped=True)
@@ -107,9 +101,8 @@ def test_ratio_cuped_equals_regression_on_linearized_ratios() -> None:
 
 def test_cuped_needs_pre_period_in_both_arms() -> None:
     control, treatment = simulate_experiment(seed=11)[:2]
-    with_pre = RatioStats.from_units(
-        control.successes, control.tasks, control.pre_successes, control.pre_tasks
-    )
+    with_pre = RatioStats.from_units(control.successes, control.tasks, control.pre_successes,
+                                     control.pre_tasks)
     without = RatioStats.from_units(treatment.successes, treatment.tasks)
     result = frequentist(with_pre, without, cuped=True)
     assert not result.cuped and result.theta == 0
@@ -191,9 +184,7 @@ def test_thompson_gives_a_clearly_better_arm_most_of_the_weight() -> None:
 
 def test_sums_from_the_warehouse_are_coerced_to_floats() -> None:
     stats = RatioStats(3, Decimal("2"), Decimal("2"), 6, 14, Decimal("5"))
-    assert (
-        isinstance(stats.num_sum, float)
-        and stats.variance == RatioStats(3, 2.0, 2.0, 6.0, 14.0, 5.0).variance
-    )
+    assert isinstance(stats.num_sum, float) and stats.variance == RatioStats(
+        3, 2.0, 2.0, 6.0, 14.0, 5.0).variance
     with pytest.raises(ValueError):
         RatioStats(3, math.inf, 1.0, 1.0, 1.0, 1.0)

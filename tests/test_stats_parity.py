@@ -25,78 +25,32 @@ TESTS = {
     "ttest_rel": {"engine": "ttest", "difference_type": "relative", "alpha": 0.05},
     "ttest_abs": {"engine": "ttest", "difference_type": "absolute", "alpha": 0.05},
     "ttest_rel_alpha10": {"engine": "ttest", "difference_type": "relative", "alpha": 0.10},
-    "seq_rel": {
-        "engine": "sequential",
-        "difference_type": "relative",
-        "alpha": 0.05,
-        "tuning": 5000,
-    },
-    "seq_abs": {
-        "engine": "sequential",
-        "difference_type": "absolute",
-        "alpha": 0.05,
-        "tuning": 5000,
-    },
-    "seq_rel_k1000": {
-        "engine": "sequential",
-        "difference_type": "relative",
-        "alpha": 0.05,
-        "tuning": 1000,
-    },
-    "bayes_rel": {
-        "engine": "bayesian",
-        "difference_type": "relative",
-        "alpha": 0.05,
-        "prior": None,
-        "inverse": False,
-    },
-    "bayes_abs": {
-        "engine": "bayesian",
-        "difference_type": "absolute",
-        "alpha": 0.05,
-        "prior": None,
-        "inverse": False,
-    },
-    "bayes_prior_rel": {
-        "engine": "bayesian",
-        "difference_type": "relative",
-        "alpha": 0.05,
-        "prior": [0.02, 0.01],
-        "inverse": False,
-    },
-    "bayes_prior_abs": {
-        "engine": "bayesian",
-        "difference_type": "absolute",
-        "alpha": 0.05,
-        "prior": [0.02, 0.01],
-        "inverse": False,
-    },
-    "bayes_inverse": {
-        "engine": "bayesian",
-        "difference_type": "relative",
-        "alpha": 0.05,
-        "prior": None,
-        "inverse": True,
-    },
+    "seq_rel": {"engine": "sequential", "difference_type": "relative", "alpha": 0.05,
+                "tuning": 5000},
+    "seq_abs": {"engine": "sequential", "difference_type": "absolute", "alpha": 0.05,
+                "tuning": 5000},
+    "seq_rel_k1000": {"engine": "sequential", "difference_type": "relative", "alpha": 0.05,
+                      "tuning": 1000},
+    "bayes_rel": {"engine": "bayesian", "difference_type": "relative", "alpha": 0.05,
+                  "prior": None, "inverse": False},
+    "bayes_abs": {"engine": "bayesian", "difference_type": "absolute", "alpha": 0.05,
+                  "prior": None, "inverse": False},
+    "bayes_prior_rel": {"engine": "bayesian", "difference_type": "relative", "alpha": 0.05,
+                        "prior": [0.02, 0.01], "inverse": False},
+    "bayes_prior_abs": {"engine": "bayesian", "difference_type": "absolute", "alpha": 0.05,
+                        "prior": [0.02, 0.01], "inverse": False},
+    "bayes_inverse": {"engine": "bayesian", "difference_type": "relative", "alpha": 0.05,
+                      "prior": None, "inverse": True},
 }
 
 
 def gbstats_sums(kind: str, s: RatioStats) -> dict:
-    sums = {
-        "n": s.n,
-        "num_sum": s.num_sum,
-        "num_sum_sq": s.num_sum_sq,
-        "den_sum": s.den_sum,
-        "den_sum_sq": s.den_sum_sq,
-        "num_den_sum": s.num_den_sum,
-    }
+    sums = {"n": s.n, "num_sum": s.num_sum, "num_sum_sq": s.num_sum_sq, "den_sum": s.den_sum,
+            "den_sum_sq": s.den_sum_sq, "num_den_sum": s.num_den_sum}
     if kind == "mean_ra":
         assert s.pre is not None
-        sums |= {
-            "pre_sum": s.pre.num_sum,
-            "pre_sum_sq": s.pre.num_sum_sq,
-            "post_pre_sum": s.num_pre_num_sum,
-        }
+        sums |= {"pre_sum": s.pre.num_sum, "pre_sum_sq": s.pre.num_sum_sq,
+                 "post_pre_sum": s.num_pre_num_sum}
     return sums
 
 
@@ -106,45 +60,16 @@ def floop_answer(pair: Pair, spec: dict) -> dict:
     a, b = pair.control, pair.treatment
     if spec["engine"] == "bayesian":
         prior = GaussianPrior(*spec["prior"]) if spec["prior"] else None
-        r = bayesian(
-            a,
-            b,
-            relative=relative,
-            cuped=cuped,
-            alpha=spec["alpha"],
-            prior=prior,
-            inverse=spec["inverse"],
-        )
-        return {
-            "expected": r.expected,
-            "ci_low": r.ci_low,
-            "ci_high": r.ci_high,
-            "se": r.se,
-            "error": r.error,
-            "theta": r.theta,
-            "chance_to_win": r.chance_to_win,
-            "risk_control": r.risk_control,
-            "risk_treatment": r.risk_treatment,
-        }
+        r = bayesian(a, b, relative=relative, cuped=cuped, alpha=spec["alpha"], prior=prior,
+                     inverse=spec["inverse"])
+        return {"expected": r.expected, "ci_low": r.ci_low, "ci_high": r.ci_high, "se": r.se,
+                "error": r.error, "theta": r.theta, "chance_to_win": r.chance_to_win,
+                "risk_control": r.risk_control, "risk_treatment": r.risk_treatment}
     sequential = spec["engine"] == "sequential"
-    e = frequentist(
-        a,
-        b,
-        relative=relative,
-        alpha=spec["alpha"],
-        sequential=sequential,
-        sequential_tuning=spec.get("tuning", 5000),
-        cuped=cuped,
-    )
-    return {
-        "expected": e.effect,
-        "ci_low": e.ci_low,
-        "ci_high": e.ci_high,
-        "se": e.se,
-        "error": e.error,
-        "theta": e.theta,
-        "p_value": e.p_value,
-    }
+    e = frequentist(a, b, relative=relative, alpha=spec["alpha"], sequential=sequential,
+                    sequential_tuning=spec.get("tuning", 5000), cuped=cuped)
+    return {"expected": e.effect, "ci_low": e.ci_low, "ci_high": e.ci_high, "se": e.se,
+            "error": e.error, "theta": e.theta, "p_value": e.p_value}
 
 
 PAIRS = hand_pairs() + simulated_pairs(seed=7) + simulated_pairs(seed=2026)
@@ -153,16 +78,8 @@ PAIRS = hand_pairs() + simulated_pairs(seed=7) + simulated_pairs(seed=2026)
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
     request = {
-        "pairs": [
-            {
-                "id": p.id,
-                "kind": p.kind,
-                "a": gbstats_sums(p.kind, p.control),
-                "b": gbstats_sums(p.kind, p.treatment),
-                "tests": TESTS,
-            }
-            for p in PAIRS
-        ],
+        "pairs": [{"id": p.id, "kind": p.kind, "a": gbstats_sums(p.kind, p.control),
+                   "b": gbstats_sums(p.kind, p.treatment), "tests": TESTS} for p in PAIRS],
         "srm": [{"id": k, "observed": o, "weights": w} for k, (o, w) in SRM_CASES.items()],
     }
     try:

@@ -142,50 +142,29 @@ def score_event(
     value, data_type = number(score.get("value")), str(score.get("dataType", "")).upper()
     if data_type == "CORRECTION":
         corrected = score.get("longStringValue") or score.get("stringValue")
-        output = _output_text(
-            target.get("output") if target and score.get("observationId") else trace.get("output")
-        )
+        output = _output_text(target.get("output") if target and score.get("observationId")
+                              else trace.get("output"))
         return make_event(
-            "feedback",
-            eid,
-            ts,
-            **common,
-            feedback_type="edit",
+            "feedback", eid, ts, **common, feedback_type="edit",
             feedback_value=edit_distance(output, corrected),
-            actor_role="sme",
-            actor_id=_str(score.get("authorUserId")),
+            actor_role="sme", actor_id=_str(score.get("authorUserId")),
         )
     if source == "EVAL":
         return make_event(
-            "evaluation",
-            eid,
-            ts,
-            **common,
-            evaluator_id=name,
+            "evaluation", eid, ts, **common, evaluator_id=name,
             evaluator_version=mapping.resolve("evaluator_version", (trace_attrs,)),
-            eval_metric=name,
-            eval_value=value,
+            eval_metric=name, eval_value=value,
         )
     if source == "ANNOTATION":
         return make_event(
-            "label",
-            eid,
-            ts,
-            **common,
-            labeler_id=_str(score.get("authorUserId")),
+            "label", eid, ts, **common, labeler_id=_str(score.get("authorUserId")),
             taxonomy_version=mapping.resolve("taxonomy_version", (trace_attrs,)),
-            label_name=name,
-            label_value=_label_value(score, data_type, value),
+            label_name=name, label_value=_label_value(score, data_type, value),
         )
     feedback_type, feedback_value, text = _feedback(score, data_type, value, source)
     return make_event(
-        "feedback",
-        eid,
-        ts,
-        **common,
-        feedback_type=feedback_type,
-        feedback_value=feedback_value,
-        feedback_text=text,
+        "feedback", eid, ts, **common, feedback_type=feedback_type,
+        feedback_value=feedback_value, feedback_text=text,
         actor_role=mapping.resolve("actor_role", (trace_attrs,)),
         actor_id=_str(score.get("authorUserId")),
     )

@@ -67,7 +67,9 @@ class FieldMapping:
 
     rules: Mapping[str, FieldRule]
 
-    def resolve(self, name: str, sources: Iterable[Mapping[str, Any]], fallback: Any = None) -> Any:
+    def resolve(
+        self, name: str, sources: Iterable[Mapping[str, Any]], fallback: Any = None
+    ) -> Any:
         """The value of contract field NAME: the first of the rule's attributes present in
         SOURCES (in order), else the rule's default, else FALLBACK (None: leave it out)."""
         rule = self.rules[name]
@@ -80,6 +82,7 @@ class FieldMapping:
         if rule.default is not None:
             return _shape(name, rule.default)
         return fallback
+
 
     def context(self, sources: Iterable[Mapping[str, Any]], trace_id: str | None) -> dict[str, Any]:
         """The envelope fields traces seldom carry; session and task fall back to the trace."""

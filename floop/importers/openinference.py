@@ -42,7 +42,9 @@ def convert(source: SourceFile, mapping: FieldMapping) -> tuple[list[dict[str, A
     spans = spans_of(source)
     ignored = sum(1 for s in spans if kind(s) not in ("LLM", "RETRIEVER"))
     events = [
-        interaction(source, s, mapping, retrieval_ids(s, spans)) for s in spans if kind(s) == "LLM"
+        interaction(source, s, mapping, retrieval_ids(s, spans))
+        for s in spans
+        if kind(s) == "LLM"
     ]
     by_id = {s.span_id: s for s in spans if s.span_id}
     for doc_no, doc in enumerate(source.documents, 1):
@@ -99,10 +101,8 @@ def annotation(
     label = _str(result.get("label"))
     score = number(result.get("score"))
     created = parse_iso(ann.get("created_at"))
-    when = (
-        ts_from_datetime(created)
-        if created
-        else (ts_from_nanos(span.end_ns) if span and span.end_ns else None)
+    when = ts_from_datetime(created) if created else (
+        ts_from_nanos(span.end_ns) if span and span.end_ns else None
     )
     ann_kind = str(ann.get("annotator_kind", "")).upper()
     key = (span_id or f"no-span:{source.sha256}:{where}", name, ann_kind)
@@ -147,10 +147,8 @@ def retrieval_ids(llm: Span, spans: list[Span]) -> list[str] | None:
     """Document ids of the trace's RETRIEVER spans that started no later than the LLM span, in
     retrieval order then rank order (`retrieval.documents.N`), each once."""
     found = [
-        s
-        for s in spans
-        if s.trace_id == llm.trace_id
-        and kind(s) == "RETRIEVER"
+        s for s in spans
+        if s.trace_id == llm.trace_id and kind(s) == "RETRIEVER"
         and (s.start_ns or 0) <= (llm.start_ns or 0)
     ]
     ids: list[str] = []

@@ -31,14 +31,8 @@ LEGACY_LLM_TYPES = frozenset({"chat", "completion"})
 EVALUATION_EVENT = "gen_ai.evaluation.result"
 _LEGACY_PROMPT = re.compile(r"^gen_ai\.prompt\.\d+\.")
 _MESSAGE_EVENTS = ("gen_ai.system.message", "gen_ai.user.message", "gen_ai.tool.message")
-PASSED_LABELS = {
-    "pass": True,
-    "passed": True,
-    "true": True,
-    "fail": False,
-    "failed": False,
-    "false": False,
-}
+PASSED_LABELS = {"pass": True, "passed": True, "true": True, "fail": False, "failed": False,
+                 "false": False}
 
 
 def is_llm_span(span: Span) -> bool:
@@ -65,10 +59,8 @@ def convert(source: SourceFile, mapping: FieldMapping) -> tuple[list[dict[str, A
     ignored = 0
     for span in spans:
         is_retrieval = span.attrs.get("gen_ai.operation.name") == "retrieval"
-        if (
-            span.index not in llm
-            and not is_retrieval
-            and not any(ev.name == EVALUATION_EVENT for ev in span.events)
+        if span.index not in llm and not is_retrieval and not any(
+            ev.name == EVALUATION_EVENT for ev in span.events
         ):
             ignored += 1
         if span.index in llm:
@@ -166,10 +158,8 @@ def retrieval_ids(llm: Span, spans: Iterable[Span]) -> list[str] | None:
     """Documents of the trace's retrieval spans that started no later than the LLM span, in
     retrieval order then rank order, each once; None when there are none."""
     found = [
-        s
-        for s in spans
-        if s.trace_id == llm.trace_id
-        and s.attrs.get("gen_ai.operation.name") == "retrieval"
+        s for s in spans
+        if s.trace_id == llm.trace_id and s.attrs.get("gen_ai.operation.name") == "retrieval"
         and (s.start_ns or 0) <= (llm.start_ns or 0)
     ]
     ids: list[str] = []

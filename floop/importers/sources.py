@@ -34,8 +34,7 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found = [
-                p
-                for p in path.rglob("*")
+                p for p in path.rglob("*")
                 if p.is_file() and p.name.lower().endswith(INPUT_SUFFIXES)
             ]
             out.extend(sorted(found, key=lambda p: p.as_posix()))

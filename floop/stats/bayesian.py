@@ -91,9 +91,8 @@ def bayesian(
     a, b, theta = estimate_arms(control, treatment, cuped=cuped)
 
     def no_result(reason: str) -> BayesianResult:
-        return BayesianResult(
-            0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, relative, theta != 0, theta, reason
-        )
+        return BayesianResult(0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, relative, theta != 0, theta,
+                              reason)
 
     if relative and (a.mean == 0 or a.unadjusted_mean == 0):
         return no_result(BASELINE_ZERO)
@@ -118,15 +117,5 @@ def bayesian(
     if inverse:
         p_up, risk_control, risk_treatment = 1 - p_up, risk_treatment, risk_control
     low, high = sps.norm.ppf([alpha / 2, 1 - alpha / 2], mu, sigma)
-    return BayesianResult(
-        p_up,
-        mu,
-        float(low),
-        float(high),
-        sigma,
-        risk_control,
-        risk_treatment,
-        relative,
-        theta != 0,
-        theta,
-    )
+    return BayesianResult(p_up, mu, float(low), float(high), sigma, risk_control,
+                          risk_treatment, relative, theta != 0, theta)

@@ -72,12 +72,13 @@ def sequential_half_width(se: float, n_total: int, alpha: float, tuning: float) 
     rho_sq = sequential_rho_sq(alpha, tuning)
     growth = n_total * rho_sq + 1
     s = se * math.sqrt(n_total)
-    return s * math.sqrt(2 * growth * math.log(math.sqrt(growth) / alpha) / (n_total**2 * rho_sq))
+    return s * math.sqrt(
+        2 * growth * math.log(math.sqrt(growth) / alpha) / (n_total**2 * rho_sq)
+    )
 
 
-def sequential_p_value(
-    effect: float, se: float, n_total: int, alpha: float, tuning: float
-) -> float:
+def sequential_p_value(effect: float, se: float, n_total: int, alpha: float,
+                       tuning: float) -> float:
     rho_sq = sequential_rho_sq(alpha, tuning)
     growth = n_total * rho_sq + 1
     s_sq_total = n_total * (effect / se) ** 2  # = N^2 effect^2 / s^2
@@ -110,12 +111,8 @@ def frequentist(
         raise ValueError(f"sequential_tuning must be > 0, got {sequential_tuning}")
     a, b, theta = estimate_arms(control, treatment, cuped=cuped)
     common = {
-        "relative": relative,
-        "sequential": sequential,
-        "cuped": theta != 0,
-        "control_mean": a.unadjusted_mean,
-        "treatment_mean": b.unadjusted_mean,
-        "theta": theta,
+        "relative": relative, "sequential": sequential, "cuped": theta != 0,
+        "control_mean": a.unadjusted_mean, "treatment_mean": b.unadjusted_mean, "theta": theta,
     }
     reason = no_result_reason(a, b)
     if reason is not None:

@@ -97,17 +97,9 @@ class RatioStats:
         if pre_total is not None:
             pre = cls(n, pre_total, pre_total_sq, float(n), float(n), pre_total)
         return cls(
-            n,
-            total,
-            total_sq,
-            float(n),
-            float(n),
-            total,
-            pre=pre,
-            num_pre_num_sum=post_pre_sum,
-            num_pre_den_sum=total if pre else 0.0,
-            den_pre_num_sum=pre_total or 0.0,
-            den_pre_den_sum=float(n) if pre else 0.0,
+            n, total, total_sq, float(n), float(n), total, pre=pre,
+            num_pre_num_sum=post_pre_sum, num_pre_den_sum=total if pre else 0.0,
+            den_pre_num_sum=pre_total or 0.0, den_pre_den_sum=float(n) if pre else 0.0,
         )
 
     @classmethod
@@ -128,12 +120,8 @@ class RatioStats:
         if m.shape != d.shape or m.ndim != 1:
             raise ValueError("num and den must be 1-d sequences of the same length")
         post = {
-            "n": int(m.size),
-            "num_sum": float(m.sum()),
-            "num_sum_sq": float(m @ m),
-            "den_sum": float(d.sum()),
-            "den_sum_sq": float(d @ d),
-            "num_den_sum": float(m @ d),
+            "n": int(m.size), "num_sum": float(m.sum()), "num_sum_sq": float(m @ m),
+            "den_sum": float(d.sum()), "den_sum_sq": float(d @ d), "num_den_sum": float(m @ d),
         }
         if pre_num is None or pre_den is None:
             return cls(**post)
@@ -144,22 +132,11 @@ class RatioStats:
         seen = int(np.count_nonzero(pd_))
         if seen == 0:
             return cls(**post)
-        pre = cls(
-            seen,
-            float(pm.sum()),
-            float(pm @ pm),
-            float(pd_.sum()),
-            float(pd_ @ pd_),
-            float(pm @ pd_),
-        )
-        return cls(
-            **post,
-            pre=pre,
-            num_pre_num_sum=float(m @ pm),
-            num_pre_den_sum=float(m @ pd_),
-            den_pre_num_sum=float(d @ pm),
-            den_pre_den_sum=float(d @ pd_),
-        )
+        pre = cls(seen, float(pm.sum()), float(pm @ pm), float(pd_.sum()), float(pd_ @ pd_),
+                  float(pm @ pd_))
+        return cls(**post, pre=pre, num_pre_num_sum=float(m @ pm),
+                   num_pre_den_sum=float(m @ pd_), den_pre_num_sum=float(d @ pm),
+                   den_pre_den_sum=float(d @ pd_))
 
     def __add__(self, other: RatioStats) -> RatioStats:
         """Pooled sums of two arms (CUPED estimates its coefficient on the pooled data)."""
@@ -168,8 +145,7 @@ class RatioStats:
             pre = self.pre + other.pre
         values = {
             f.name: getattr(self, f.name) + getattr(other, f.name)
-            for f in fields(self)
-            if f.name != "pre"
+            for f in fields(self) if f.name != "pre"
         }
         return RatioStats(**values, pre=pre)
 
@@ -219,13 +195,9 @@ class RatioStats:
         g = (1 / self.den_mean, -self.num_mean / self.den_mean**2)
         h = (1 / pre.den_mean, -pre.num_mean / pre.den_mean**2)
         s = (
-            (
-                sample_covariance(n, self.num_sum, pre.num_sum, self.num_pre_num_sum),
-                sample_covariance(n, self.num_sum, pre.den_sum, self.num_pre_den_sum),
-            ),
-            (
-                sample_covariance(n, self.den_sum, pre.num_sum, self.den_pre_num_sum),
-                sample_covariance(n, self.den_sum, pre.den_sum, self.den_pre_den_sum),
-            ),
+            (sample_covariance(n, self.num_sum, pre.num_sum, self.num_pre_num_sum),
+             sample_covariance(n, self.num_sum, pre.den_sum, self.num_pre_den_sum)),
+            (sample_covariance(n, self.den_sum, pre.num_sum, self.den_pre_num_sum),
+             sample_covariance(n, self.den_sum, pre.den_sum, self.den_pre_den_sum)),
         )
         return sum(g[i] * s[i][j] * h[j] for i in range(2) for j in range(2))
