@@ -18,7 +18,7 @@ import duckdb
 from floop.erasure.raw import affected_sql
 from floop.export import SUPERSEDED_MARKER as MARKER
 from floop.registry import REGISTRY_TABLE, registry_ddl
-from floop.sql import sql_list
+from floop.sql import sql_list, sql_str
 
 
 def _files(manifest: Path) -> list[str] | None:
@@ -36,9 +36,10 @@ def _files(manifest: Path) -> list[str] | None:
 def _holds_erased(con: duckdb.DuckDBPyConnection, files: list[str]) -> bool:
     if not files:
         return False
+    paths = "[" + ", ".join(sql_str(f) for f in files) + "]"
     row = con.execute(
         f"""select count(*) from (
-          select 1 from read_parquet({sql_list(files)}, union_by_name = true) d
+          select 1 from read_parquet({paths}, union_by_name = true) d
           where d.output_id in (select output_id from ({affected_sql()}))
             or d.task_id in (select task_id from ({affected_sql()}))
           limit 1)"""

@@ -104,7 +104,7 @@ def collect(con: duckdb.DuckDBPyConnection, user_id: str, tenant: str | None) ->
         from (select *, {tokens} as tokens from {RAW_SCHEMA}.quarantine)
         where ($tenant is null or list_contains(tokens, $tenant))
           and (list_contains(tokens, $id)
-            or list_has_any(tokens, (select coalesce(list(output_id), []) from forget_outputs))
+            or list_has_any(tokens, (select list(output_id) from forget_outputs))
             or event_id in (select event_id from forget_events))""",
         params,
     )

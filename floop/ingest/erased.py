@@ -9,7 +9,7 @@ tombstone for every tenant):
 
 - a valid line: its user_id, actor_id and labeler_id; its output_id; an outcome's task_id;
 - a rejected line (raw text, maybe not JSON at all): every token of the text (`tokens_sql`),
-  the same rule `floop forget` searches the quarantine with.
+  as an id and as an output_id: the rule `floop forget` searches the quarantine with.
 
 One UPDATE over the checked lines (SQL, no Python loop), run only when tombstones exist; the
 key is a bound parameter, never part of the SQL text.
@@ -55,7 +55,8 @@ def _candidates_sql() -> str:
     )
     return (
         f"case when reason_code is null then list_filter([{valid}], lambda x: x is not null) "
-        f"else {tokens_sql('raw_line')} end"
+        f"else list_concat({tokens_sql('raw_line')}, list_transform({tokens_sql('raw_line')}, "
+        f"lambda t: '{OUTPUT_PREFIX}' || t)) end"
     )
 
 
