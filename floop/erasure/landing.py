@@ -27,7 +27,7 @@ from floop.ingest.ledger import LedgerRow, next_stamp
 from floop.ingest.readers import text_lines_sql
 from floop.ingest.scan import scan_file
 from floop.landing import file_format
-from floop.sql import sql_list, sql_str
+from floop.sql import sql_str
 
 
 @dataclass
@@ -47,6 +47,10 @@ def _landing_path(con: duckdb.DuckDBPyConnection, landing: Path, source_file: st
     return landing / rel if rel else Path(source_file)
 
 
+def _ints(values: list[int]) -> str:
+    return "(" + ", ".join(str(int(v)) for v in values) + ")"
+
+
 def _rewrite(
     con: duckdb.DuckDBPyConnection, path: Path, fmt: str, drop: list[int], tmpdir: Path
 ) -> Path:
@@ -58,7 +62,7 @@ def _rewrite(
             f"""copy (
               select * exclude (file_row_number)
               from read_parquet({src}, file_row_number = true)
-              where file_row_number + 1 not in {sql_list(drop)} order by file_row_number
+              where file_row_number + 1 not in {_ints(drop)} order by file_row_number
             ) to {sql_str(str(tmp))} (format parquet)"""
         )
         return tmp
@@ -71,7 +75,7 @@ def _rewrite(
     lines = text_lines_sql(text)
     con.execute(
         f"""copy (
-          select raw_line from ({lines}) where line_number not in {sql_list(drop)}
+          select raw_line from ({lines}) where line_number not in {_ints(drop)}
           order by line_number
         ) to {sql_str(str(tmp))}
         (format csv, header false, quote '', escape '', delimiter '\x1f'{compression})"""
