@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from floop import export
+from floop.dataset_manifest import verify
 from floop.cli import main
 from floop.config import Layout, parse_now
 from floop.dbt import run_dbt
@@ -250,7 +250,7 @@ def test_datasets_that_held_the_user_are_superseded(built: Built) -> None:
     superseded = [Path(p) for p, at in rows if at is not None]
     assert superseded, rows
     for manifest in superseded:
-        assert any("superseded" in p for p in export.verify(manifest))
+        assert any("superseded" in p for p in verify(manifest))
     lineage = _q(
         wh,
         "select count(*) from marts.fct_dataset_lineage where is_manifest_superseded",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from floop.dataset_manifest import SUPERSEDED_MARKER as MARKER
 from floop.erasure.raw import affected_sql
-from floop.export import SUPERSEDED_MARKER as MARKER
 from floop.registry import REGISTRY_TABLE, registry_ddl
 from floop.sql import sql_list, sql_str
 

@@ -19,7 +19,7 @@ import duckdb
 
 from floop.contract import RAW_SCHEMA
 from floop.errors import LandingFileError, OperationalError
-from floop.ingest.checks import CheckSQL
+from floop.ingest.checks import ACCEPTED, DUPLICATE, REJECTED, CheckSQL
 from floop.ingest.checks_fields import col
 from floop.ingest.erased import mark_erased
 from floop.ingest.ledger import LedgerRow
@@ -28,11 +28,6 @@ from floop.ingest.result import FileResult
 from floop.ingest.scan import Scan
 from floop.sql import sql_str
 from floop.warehouse import connect
-
-# Row filters over the checked table (aliased `c`) once duplicates and erased lines are marked.
-_DUPLICATE = "c._is_duplicate and not c._is_erased"
-_ACCEPTED = "c.reason_code is null and not c._is_duplicate and not c._is_erased"
-_REJECTED = "c.reason_code is not null and not c._is_erased"
 
 
 @dataclass(frozen=True)
@@ -164,18 +159,10 @@ def _insert_accepted(
     con: duckdb.DuckDBPyConnection, checks: CheckSQL, request: LoadRequest
 ) -> None:
     """Accepted lines into their event tables."""
-    contract = checks.contract
     meta = f"{sql_str(request.load_id)}, {request.ingested_at_sql}"
-    for event_type in contract.event_types:
-        names = contract.field_names(event_type)
-        cols = ", ".join(f'"{n}"' for n in names)
-        vals = ", ".join(f"c.{col('v', n)}" for n in names)
+    for event_type in checks.contract.event_types:
         con.execute(
-            f"""insert into {contract.raw_table(event_type)}
-            ({cols}, _extra_fields, _source_file, _line_number, _load_id, _ingested_at)
-            select {vals}, c._extra_json, c.source_file, c.line_number, {meta}
-            from checked c
-            where {_ACCEPTED} and c.{col("v", "event_type")} = {sql_str(event_type)}"""
+            checks.insert_accepted(event_type, "checked c", "c.source_file, c.line_number", meta)
         )
 
 
@@ -193,7 +180,7 @@ def _insert_rejected(
           c.reason_field, {checks.message_sql()},
           json_extract_string(c._json, '/event_type'), json_extract_string(c._json, '/event_id'),
           {ingested_at}
-        from checked c where {_REJECTED}
+        from checked c where {REJECTED}
         order by c.line_number"""
     )
     con.execute(
@@ -201,7 +188,7 @@ def _insert_rejected(
         (load_id, source_file, line_number, event_id, event_type, event_timestamp, ingested_at)
         select {load_id}, c.source_file, c.line_number, c.{col("v", "event_id")},
           c.{col("v", "event_type")}, c.{col("v", "timestamp")}, {ingested_at}
-        from checked c where {_DUPLICATE}
+        from checked c where {DUPLICATE}
         order by c.line_number"""
     )
     con.execute(
@@ -211,7 +198,7 @@ def _insert_rejected(
         from (
           select c.source_file, c.{col("v", "event_type")} as event_type,
             unnest(list_distinct(c._extra_keys)) as field_name
-          from checked c where {_ACCEPTED} and len(c._extra_keys) > 0
+          from checked c where {ACCEPTED} and len(c._extra_keys) > 0
         )
         group by all
         order by all"""
@@ -231,9 +218,9 @@ def _count(con: duckdb.DuckDBPyConnection, request: LoadRequest) -> FileResult:
     counts = con.execute(
         f"""select
           count(*),
-          count(*) filter (where {_ACCEPTED}),
-          count(*) filter (where {_DUPLICATE}),
-          count(*) filter (where {_REJECTED}),
+          count(*) filter (where {ACCEPTED}),
+          count(*) filter (where {DUPLICATE}),
+          count(*) filter (where {REJECTED}),
           count(*) filter (where c._is_erased)
         from checked c"""
     ).fetchone()
@@ -246,13 +233,13 @@ def _count(con: duckdb.DuckDBPyConnection, request: LoadRequest) -> FileResult:
         raise RuntimeError(f"{source_file}: counts do not add up {counts}")
     result.rejected_by_reason = dict(
         con.execute(
-            f"select reason_code, count(*) from checked c where {_REJECTED} "
+            f"select reason_code, count(*) from checked c where {REJECTED} "
             "group by 1 order by 2 desc, 1"
         ).fetchall()
     )
     result.accepted_by_type = dict(
         con.execute(
-            f"select c.{col('v', 'event_type')}, count(*) from checked c where {_ACCEPTED} "
+            f"select c.{col('v', 'event_type')}, count(*) from checked c where {ACCEPTED} "
             "group by 1 order by 2 desc, 1"
         ).fetchall()
     )
