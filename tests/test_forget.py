@@ -25,9 +25,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from floop.dataset_manifest import verify
 from floop.cli import main
 from floop.config import Layout, parse_now
+from floop.dataset_manifest import verify
 from floop.dbt import run_dbt
 from floop.hash_key import DEMO_KEY, hash_id
 from floop.ingest import ingest
