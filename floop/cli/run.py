@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"floop run: {landing} -> {layout.warehouse} (clock {now.isoformat()})", flush=True)
     # the key is resolved (generated on the first run) before anything runs, and said aloud
     print(f"floop run: {hash_key.resolve(layout, announce=False).describe()}", flush=True)
-    report = run_job(landing, layout, now)
+    report = run_job(landing, layout, now, out=sys.stdout)
     print(f"floop run: dagster run {report.run_id} (partition {report.partition})")
     print("\n".join(report_lines(report)))
     if not report.success:
