@@ -28,6 +28,9 @@ MANIFEST_VERSION = 1
 # Manifest keys outside the content hash (the manifest id): when and by which run it was made.
 UNHASHED_KEYS = ("manifest_id", "created_at", "run")
 SOURCE_TABLE = "marts.fct_interactions"
+# Written beside manifest.json by `floop forget` when the dataset holds rows of an erased user
+# (floop.erasure); `verify` reports it.
+SUPERSEDED_MARKER = "superseded.json"
 
 
 def sha256_file(path: Path) -> str:
@@ -189,6 +192,14 @@ def verify(manifest: Path) -> list[str]:
     except (ValueError, KeyError, TypeError) as exc:
         raise OperationalError(f"{manifest}: not a floop dataset manifest ({exc})") from exc
     problems: list[str] = []
+    marker = manifest.parent / SUPERSEDED_MARKER
+    if marker.is_file():
+        try:
+            note = json.loads(marker.read_text())
+            why = f"{note.get('reason')} ({note.get('superseded_at')})"
+        except ValueError:
+            why = "see " + SUPERSEDED_MARKER
+        problems.append(f"{manifest}: superseded: {why}; re-export the dataset and delete this one")
     if content_hash(data) != data.get("manifest_id"):
         problems.append(f"{manifest}: manifest content does not match its manifest_id (edited?)")
     root = manifest.parent

@@ -2,7 +2,9 @@
 
 The clock reaches dbt only as `FLOOP_NOW` in the environment of the dbt child process (read by
 the macro `floop_now()`): never through `os.environ` of this process, and never as a dbt var (a
-var that changes on every run forces dbt to re-parse the whole project).
+var that changes on every run forces dbt to re-parse the whole project). The hash key
+(`floop.hash_key`) travels the same way as `FLOOP_HASH_KEY`, and never on a command line: the
+`floop-dbt` launcher reads it itself from the warehouse's key file.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from floop.config import PROJECT_DIR, Layout
-from floop.errors import OperationalError
+from floop.errors import FloopError, OperationalError
+from floop.hash_key import ENV_VAR as HASH_KEY_VAR
+from floop.hash_key import resolve as resolve_hash_key
 
 # The launcher Dagster's dbt resource runs instead of `dbt` (see `launch`).
 LAUNCHER = "floop-dbt"
@@ -60,6 +64,11 @@ def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     return env
 
 
+def key_env(layout: Layout) -> dict[str, str]:
+    """The hash key for a dbt child process (generated on first use, see floop.hash_key)."""
+    return {HASH_KEY_VAR: resolve_hash_key(layout).value}
+
+
 def run_dbt(
     args: list[str],
     warehouse: Layout | Path | str,
@@ -78,7 +87,7 @@ def run_dbt(
     proc = subprocess.run(
         cmd,
         cwd=PROJECT_DIR,
-        env={**os.environ, **child_env(layout, now)},
+        env={**os.environ, **child_env(layout, now), **key_env(layout)},
         text=True,
         capture_output=capture,
     )
@@ -90,7 +99,8 @@ def run_dbt(
 
 def launcher_flags(layout: Layout, now: datetime | None = None) -> list[str]:
     """Leading arguments for `floop-dbt` that carry floop's part of CHILD_ENV (the warehouse and
-    the clock) into the dbt process; dagster-dbt sets dbt's own folders itself."""
+    the clock) into the dbt process; dagster-dbt sets dbt's own folders itself. Never the hash
+    key: a command line is visible to every user of the machine and dagster-dbt logs it."""
     env = child_env(layout, now)
     return [f"{_ENV_FLAG}{k}={v}" for k, v in env.items() if k.startswith("FLOOP_")]
 
@@ -101,7 +111,8 @@ def launch(argv: Sequence[str] | None = None) -> NoReturn:
     dagster-dbt starts dbt with a copy of the parent's environment and offers no way to add to
     it per run; it does put a resource's `global_config_flags` right after the executable. So
     Dagster's dbt resource runs this launcher with the run's clock and warehouse as flags, and
-    the running process's own environment is never touched.
+    the running process's own environment is never touched. The hash key is read here, from
+    the environment or the warehouse's key file (floop.hash_key), not passed as a flag.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     extra: dict[str, str] = {}
@@ -111,8 +122,15 @@ def launch(argv: Sequence[str] | None = None) -> NoReturn:
             print(f"{LAUNCHER}: error: expected --env=KEY=VALUE", file=sys.stderr)
             sys.exit(2)
         extra[key] = value
+    env = {**os.environ, **extra}
+    if not env.get(HASH_KEY_VAR) and env.get("FLOOP_WAREHOUSE"):
+        try:
+            env.update(key_env(Layout.for_warehouse(env["FLOOP_WAREHOUSE"])))
+        except FloopError as exc:
+            print(f"{LAUNCHER}: error: {exc}", file=sys.stderr)
+            sys.exit(2)
     exe = dbt_executable()
-    os.execvpe(exe, [exe, *args], {**os.environ, **extra})
+    os.execvpe(exe, [exe, *args], env)
 
 
 def serve_docs(layout: Layout, port: int) -> NoReturn:

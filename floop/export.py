@@ -317,6 +317,8 @@ def _register(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], path: Pa
         "git_commit": manifest["run"]["git_commit"],
         "created_at": manifest["created_at"],
         "manifest_path": str(path),
+        "superseded_at": None,
+        "superseded_reason": None,
     }
     cols = [c for c, _ in REGISTRY_COLUMNS]
     con.execute(f"delete from {REGISTRY_TABLE} where manifest_id = ?", [values["manifest_id"]])

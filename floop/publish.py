@@ -8,6 +8,11 @@ internals and any undocumented model. None of it is copied: the copy is built fr
 dbt docs), and a column named like personal or raw data (the contract's `pii` fields and
 raw_line) stops the publish instead of being copied. The previous copy then stays in place.
 
+Person keys (`user_key`, `actor_key`: the keyed hashes of the contract's `pii: hash` fields)
+are left out of every published table. They stay in the warehouse (marts, staging) for work
+that needs to follow one person; an analyst does not need them, and with the public demo key
+they could be reversed by hashing guessed ids, with a leaked key too.
+
 The new file is written beside the old one and swapped in with `os.replace` (atomic on one file
 system), so a reader never sees a half-written file: open connections keep the old file, new
 connections get the new one.
@@ -33,6 +38,12 @@ DOCUMENTED_ONLY_SCHEMAS = ("intermediate",)
 NEVER_PUBLISHED_SCHEMAS = ("raw", "staging", "registry", "reference")
 # Columns of personal or raw data: the contract's `pii` fields and the quarantine's raw line.
 RESTRICTED_COLUMNS = frozenset({*load_contract().personal_data_fields(), "raw_line"})
+# The keyed hash staging derives from each `pii: hash` field (user_id -> user_key): not copied.
+PERSON_KEY_COLUMNS = frozenset(
+    name.removesuffix("_id") + "_key"
+    for name, kind in load_contract().personal_data_fields().items()
+    if kind == "hash"
+)
 
 
 @dataclass
@@ -114,8 +125,13 @@ def publish_analyst_copy(
             )
         for schema, name in tables:
             con.execute(f'create schema if not exists "{schema}"')
+            dropped = sorted(
+                c for s, t, c in cols if (s, t) == (schema, name) and c in PERSON_KEY_COLUMNS
+            )
+            exclude = f" exclude ({', '.join(dropped)})" if dropped else ""
             con.execute(
-                f'create table "{schema}"."{name}" as select * from src."{schema}"."{name}"'
+                f'create table "{schema}"."{name}" as '
+                f'select *{exclude} from src."{schema}"."{name}"'
             )
             node = models.get((schema, name)) or {}
             if node.get("description"):

@@ -29,13 +29,24 @@ REGISTRY_COLUMNS: list[tuple[str, str]] = [
     ("git_commit", "VARCHAR"),
     ("created_at", "TIMESTAMP"),
     ("manifest_path", "VARCHAR"),
+    # Set by `floop forget` when the dataset's rows included an erased user: re-export it.
+    ("superseded_at", "TIMESTAMP"),
+    ("superseded_reason", "VARCHAR"),
 ]
+# Columns added after the table's first version: an older registry gets them on the next
+# export or dbt build.
+ADDED_COLUMNS = ("superseded_at", "superseded_reason")
 
 
 def registry_ddl() -> list[str]:
     """The idempotent statements that create the registry schema and table."""
     body = ",\n  ".join(f"{c} {t}" for c, t in REGISTRY_COLUMNS)
+    types = dict(REGISTRY_COLUMNS)
     return [
         f"create schema if not exists {REGISTRY_SCHEMA}",
         f"create table if not exists {REGISTRY_TABLE} (\n  {body}\n)",
+        *(
+            f"alter table {REGISTRY_TABLE} add column if not exists {c} {types[c]}"
+            for c in ADDED_COLUMNS
+        ),
     ]

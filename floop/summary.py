@@ -14,6 +14,8 @@ import duckdb
 
 from floop.config import Layout
 from floop.contract import RAW_SCHEMA, load_contract
+from floop.hash_key import DEMO_KEY
+from floop.sql import sql_str
 from floop.warehouse import connect, table_columns, table_exists
 
 # Columns worth showing, in this order, when the mart has them.
@@ -98,6 +100,7 @@ def summary_lines(warehouse: Path) -> list[str]:
     out = [f"floop warehouse: {warehouse.resolve()} ({warehouse.stat().st_size / 1e6:,.1f} MB)"]
     con = connect(warehouse, read_only=True)
     try:
+        out += _demo_key_note(con)
         out += _volumes(con)
         out += _bookkeeping(con)
         out += _changes_and_experiments(con)
@@ -105,6 +108,36 @@ def summary_lines(warehouse: Path) -> list[str]:
     finally:
         con.close()
     return out
+
+
+def _demo_key_note(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A warning when the staged person keys were made with the public demo key: judged from
+    the data (a staged key equal to the demo hash of its raw id), so a warehouse hashed with
+    the demo key says so whichever key is set now."""
+    checks = [
+        (model, table, column, key)
+        for model, table, column, key in (
+            ("stg_interactions", "interaction_events", "user_id", "user_key"),
+            ("stg_feedback", "feedback_events", "actor_id", "actor_key"),
+            ("stg_feedback", "feedback_events", "user_id", "user_key"),
+        )
+        if table_exists(con, f"staging.{model}") and table_exists(con, f"{RAW_SCHEMA}.{table}")
+    ]
+    for model, table, column, key in checks:
+        found = con.execute(
+            f"""select count(*) from (
+              select 1 from staging.{model} s join {RAW_SCHEMA}.{table} r using (event_id)
+              where r.{column} is not null
+                and s.{key} = sha256({sql_str(DEMO_KEY)} || '|' || r.{column})
+              limit 1)"""
+        ).fetchone()
+        if found and found[0]:
+            return [
+                "WARNING: user_key/actor_key in this warehouse were made with the PUBLIC demo "
+                "hash key (FLOOP_HASH_KEY of scripts/demo.sh): anyone can reverse them by "
+                "hashing guessed ids. Demo data only (README: The hash key)."
+            ]
+    return []
 
 
 def _volumes(con: duckdb.DuckDBPyConnection) -> list[str]:

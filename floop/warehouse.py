@@ -30,6 +30,9 @@ AUX_TABLES: dict[str, list[tuple[str, str]]] = {
         ("start_offset", "BIGINT"),  # first byte of the file this row read (appended files)
         ("bytes_read", "BIGINT"),  # bytes this row read: [start_offset, start_offset + bytes_read)
         ("pending_bytes", "BIGINT"),  # bytes of an unfinished last line left for a later run
+        # lines of erased users (`floop forget`): removed since, or dropped at load by a
+        # tombstone. lines = accepted + duplicate + rejected + erased
+        ("erased", "BIGINT"),
     ],
     "quarantine": [
         ("load_id", "VARCHAR"),
@@ -80,6 +83,30 @@ AUX_TABLES: dict[str, list[tuple[str, str]]] = {
         ("waived_at", "TIMESTAMP"),
         ("failed_checks", "VARCHAR[]"),
     ],
+    # `floop forget`: one audit row per erasure (the keyed hash, never the id; counts; time).
+    "erasures": [
+        ("erasure_id", "VARCHAR"),
+        ("user_hash", "VARCHAR"),  # sha256(key || '|' || id): the user_key of this warehouse
+        ("tenant_id", "VARCHAR"),  # null: the id in every tenant
+        ("key_fingerprint", "VARCHAR"),  # which hash key made user_hash (floop.hash_key)
+        ("reason", "VARCHAR"),
+        ("erased_at", "TIMESTAMP"),
+        ("events_erased", "BIGINT"),  # accepted events removed from the raw event tables
+        ("quarantined_erased", "BIGINT"),  # quarantined lines removed
+        ("duplicates_erased", "BIGINT"),  # raw.duplicate_events rows removed
+        ("manifests_superseded", "BIGINT"),
+        ("landing_files_purged", "BIGINT"),
+        ("landing_lines_purged", "BIGINT"),
+    ],
+    # What re-ingesting a landing file must drop (into the ledger's `erased`): keyed hashes of
+    # the erased user's id, and of the ids of the responses ('output:' || output_id) and tasks
+    # ('task:' || task_id) erased with them (floop.erasure).
+    "erasure_tombstones": [
+        ("erasure_id", "VARCHAR"),
+        ("hash", "VARCHAR"),
+        ("tenant_id", "VARCHAR"),
+        ("key_fingerprint", "VARCHAR"),
+    ],
 }
 
 
@@ -87,7 +114,10 @@ LEDGER_STATUSES = ("loaded", "skipped", "failed", "tampered")
 
 # Values given to existing rows when a column is added to an older warehouse: ledger rows
 # written before statuses existed are all loads.
-_BACKFILL: dict[tuple[str, str], str] = {("ingest_ledger", "status"): "'loaded'"}
+_BACKFILL: dict[tuple[str, str], str] = {
+    ("ingest_ledger", "status"): "'loaded'",
+    ("ingest_ledger", "erased"): "0",
+}
 
 
 def raw_ddl_statements() -> list[str]:

@@ -4,8 +4,9 @@
       sha256(key || '|' || value). Keyed, because user ids are guessable (u42, emails, employee
       numbers): an unkeyed sha256 could be reversed by hashing candidate ids, and would be the
       same value in every system that hashes the same id. With a secret key (env var
-      FLOOP_HASH_KEY) the hash is a stable pseudonym inside this warehouse only. Without the
-      env var a public demo key is used and dbt warns once per run.
+      FLOOP_HASH_KEY, set by floop from the warehouse's key file, see floop/hash_key.py) the
+      hash is a stable pseudonym inside this warehouse only. Without it the build stops; with
+      the public demo key (scripts/demo.sh) dbt warns once per run.
 
     redact_pii(col): free text with personal data replaced by [EMAIL], [IPV6], [IPV4], [IBAN]
       (mod-97 valid), [CARD] (Luhn-valid 13-19 digits, spaces/dashes allowed) and [PHONE]. DuckDB regexes are RE2 (no
@@ -16,16 +17,22 @@
 
 {% macro floop_hash_key() -%}
     {%- set key = env_var('FLOOP_HASH_KEY', '') -%}
-    {%- if key == '' -%}
-        {%- set key = 'floop-demo-hash-key-not-secret' -%}
+    {%- if key == '' and execute -%}
+        {#- no silent fallback to a public key: floop (floop.dbt.run_dbt, the floop-dbt
+            launcher) always sets it, from FLOOP_HASH_KEY or the warehouse's key file -#}
+        {%- do exceptions.raise_compiler_error(
+            "FLOOP_HASH_KEY is not set: run dbt through floop (floop run), which reads the "
+            ~ "warehouse's key file, or set FLOOP_HASH_KEY"
+        ) -%}
+    {%- endif -%}
+    {%- if key == 'floop-demo-hash-key-not-secret' and execute and floop_is_first_hashing_node()
+        and not model.get('_floop_key_warned') -%}
         {#- `model` is this node's dict: the mark keeps a model that hashes twice to one warning -#}
-        {%- if execute and floop_is_first_hashing_node() and not model.get('_floop_key_warned') -%}
-            {%- do model.update({'_floop_key_warned': true}) -%}
-            {%- do exceptions.warn(
-                "FLOOP_HASH_KEY is not set: user_key/actor_key use the public demo key. "
-                ~ "Set FLOOP_HASH_KEY to a secret before loading real data."
-            ) -%}
-        {%- endif -%}
+        {%- do model.update({'_floop_key_warned': true}) -%}
+        {%- do exceptions.warn(
+            "FLOOP_HASH_KEY is the public demo key: user_key/actor_key can be reversed by "
+            ~ "hashing guessed ids. Demo data only."
+        ) -%}
     {%- endif -%}
     {{- return(key) -}}
 {%- endmacro %}

@@ -4,6 +4,8 @@
 {% macro registry_ddl() -%}
   {{ return([
     "create schema if not exists registry",
-    "create table if not exists registry.dataset_manifests (\n  manifest_id VARCHAR,\n  policy_name VARCHAR,\n  policy_hash VARCHAR,\n  purpose VARCHAR,\n  as_of_date DATE,\n  window_start DATE,\n  window_end DATE,\n  row_count BIGINT,\n  train_row_count BIGINT,\n  eval_row_count BIGINT,\n  partition_count BIGINT,\n  row_counts JSON,\n  source_last_event_at TIMESTAMP,\n  ingest_ledger_checksum VARCHAR,\n  dbt_manifest_sha256 VARCHAR,\n  git_commit VARCHAR,\n  created_at TIMESTAMP,\n  manifest_path VARCHAR\n)"
+    "create table if not exists registry.dataset_manifests (\n  manifest_id VARCHAR,\n  policy_name VARCHAR,\n  policy_hash VARCHAR,\n  purpose VARCHAR,\n  as_of_date DATE,\n  window_start DATE,\n  window_end DATE,\n  row_count BIGINT,\n  train_row_count BIGINT,\n  eval_row_count BIGINT,\n  partition_count BIGINT,\n  row_counts JSON,\n  source_last_event_at TIMESTAMP,\n  ingest_ledger_checksum VARCHAR,\n  dbt_manifest_sha256 VARCHAR,\n  git_commit VARCHAR,\n  created_at TIMESTAMP,\n  manifest_path VARCHAR,\n  superseded_at TIMESTAMP,\n  superseded_reason VARCHAR\n)",
+    "alter table registry.dataset_manifests add column if not exists superseded_at TIMESTAMP",
+    "alter table registry.dataset_manifests add column if not exists superseded_reason VARCHAR"
 ]) }}
 {%- endmacro %}

@@ -6,6 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DAGSTER_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+# The demo's simulated users are hashed with the PUBLIC demo key, on purpose and out loud:
+# floop warns on the console and in the summary. Real data never uses it: without
+# FLOOP_HASH_KEY, floop generates a secret key beside the warehouse (README, "The hash key").
+export FLOOP_HASH_KEY="floop-demo-hash-key-not-secret"
 bash scripts/setup.sh
 
 LANDING="${FLOOP_LANDING:-landing}"

@@ -16,12 +16,13 @@ import yaml
 
 from floop.contract import load_contract
 from floop.dbt import run_dbt
+from floop.hash_key import DEMO_KEY
 from floop.warehouse import connect, ensure_raw_schema
 
 pytestmark = pytest.mark.slow
 
 HASH_KEY = "staging-test-key"
-DEMO_KEY_WARNING = "FLOOP_HASH_KEY is not set"
+DEMO_KEY_WARNING = "FLOOP_HASH_KEY is the public demo key"
 STAGING_MODELS = [
     "stg_interactions",
     "stg_feedback",
@@ -323,7 +324,7 @@ def test_empty_raw_schema_builds_and_warns_once_about_the_demo_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wh = _warehouse(tmp_path / "empty.duckdb")
-    out = _build(wh, monkeypatch, None)
+    out = _build(wh, monkeypatch, DEMO_KEY)
     assert out.count(DEMO_KEY_WARNING) == 1, out[-3000:]
     con = duckdb.connect(str(wh), read_only=True)
     for model in STAGING_MODELS:

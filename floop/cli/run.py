@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from floop import config
+from floop import config, hash_key
 from floop.cli.args import add_landing, add_now, add_warehouse, now_of
 from floop.config import Layout
 from floop.summary import print_summary
@@ -39,6 +39,8 @@ def _run(args: argparse.Namespace) -> int:
     now = now_of(args)
     started = time.monotonic()
     print(f"floop run: {landing} -> {layout.warehouse} (clock {now.isoformat()})", flush=True)
+    # the key is resolved (generated on the first run) before anything runs, and said aloud
+    print(f"floop run: {hash_key.resolve(layout, announce=False).describe()}", flush=True)
     report = run_job(landing, layout, now, out=sys.stdout)
     print(f"floop run: dagster run {report.run_id} (partition {report.partition})")
     print("\n".join(report_lines(report)))

@@ -26,9 +26,12 @@ from pathlib import Path
 
 import duckdb
 
+from floop import hash_key
+from floop.config import Layout
 from floop.contract import load_contract
 from floop.errors import LandingFileError, OperationalError
 from floop.ingest.checks import CheckSQL
+from floop.ingest.erased import TOMBSTONES, has_tombstones
 from floop.ingest.ledger import LedgerRow, LedgerState, next_stamp
 from floop.ingest.listing import LandingEntry, list_landing
 from floop.ingest.load import LoadRequest, is_no_space, load_file, open_warehouse
@@ -130,8 +133,26 @@ def _load_entries(
             LedgerState(con, result.landing.as_posix()),
             next_stamp(con, result.now),
             Path(tmp),
+            _erasure_key(con, result.warehouse),
         )
         _each_entry(run, entries, report)
+
+
+def _erasure_key(con: duckdb.DuckDBPyConnection, warehouse: Path) -> tuple[str, str] | None:
+    """(key, fingerprint) to match erasure tombstones with; None when there are none. The
+    key that made them is needed: without it an erased user would come back."""
+    if not has_tombstones(con):
+        return None
+    key = hash_key.resolve(Layout.for_warehouse(warehouse), create=False)
+    others = con.execute(
+        f"select count(*) from {TOMBSTONES} where key_fingerprint <> ?", [key.fingerprint]
+    ).fetchone()
+    if others and others[0]:
+        raise OperationalError(
+            "erasure tombstones were made with another hash key than the current one: "
+            "restore that key (README: key rotation) so that erased users stay erased"
+        )
+    return key.value, key.fingerprint
 
 
 def _each_entry(run: _Run, entries: list[LandingEntry], report: Progress | None) -> None:
@@ -155,6 +176,7 @@ class _Run:
     state: LedgerState
     stamp: datetime
     tmpdir: Path
+    erasure_key: tuple[str, str] | None
 
     def scan(self, entry: LandingEntry) -> Scan:
         assert entry.fmt is not None
@@ -196,6 +218,7 @@ class _Run:
             now=self.result.now,
             stamp=self.stamp,
             tmpdir=self.tmpdir,
+            erasure_key=self.erasure_key,
         )
         try:
             fr = load_file(self.con, self.checks, request)

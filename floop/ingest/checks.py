@@ -24,8 +24,10 @@ from floop.ingest.checks_messages import message_sql
 from floop.sql import sql_str
 
 # Row filters over the checked lines (aliased `c`) once duplicates are marked.
-DUPLICATE = "c._is_duplicate"
-ACCEPTED = f"c.reason_code is null and not {DUPLICATE}"
+DUPLICATE = "c._is_duplicate and not c._is_erased"
+ACCEPTED = "c.reason_code is null and not c._is_duplicate and not c._is_erased"
+# a rejected line of an erased user is not quarantined (floop.ingest.erased)
+REJECTED = "c.reason_code is not null and not c._is_erased"
 
 
 class CheckSQL:
@@ -275,6 +277,7 @@ final as (
     {value_cols},
     case when reason_code is null then _extra_keys end as _extra_keys,
     false as _is_duplicate,  -- set afterwards from duplicates_sql (a few rows: an update)
+    false as _is_erased,  -- set afterwards from the erasure tombstones (floop.ingest.erased)
     -- fields the contract does not name, as landed (looked up by JSON pointer)
     case when reason_code is null and len(_extra_keys) > 0 then to_json(map(
       list_distinct(_extra_keys),
@@ -295,7 +298,8 @@ final as (
         event_id = col("v", "event_id")
         return f"""
 with valid as (
-  select line_number, {event_id} as event_id from checked where reason_code is null
+  select line_number, {event_id} as event_id from checked
+  where reason_code is null and not _is_erased
 ),
 firsts as (
   select event_id, min(line_number) as first_line from valid group by event_id

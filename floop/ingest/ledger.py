@@ -7,8 +7,9 @@ last load, `[start_offset, start_offset + bytes_read)`, with `sha256` = the chec
 `[0, start_offset + bytes_read)`), `skipped` (seen, not read, `status_reason` says why),
 `failed` (could not be read, `status_reason` is the error) and `tampered` (the part loaded
 before has changed; nothing re-read). A file that stays skipped, failed or tampered with the
-same reason and content gets no second row. `accepted + duplicate + rejected = lines` on
-every row (0 on rows that read nothing).
+same reason and content gets no second row. `accepted + duplicate + rejected + erased = lines`
+on every row (0 on rows that read nothing); `erased` counts the lines of users erased by
+`floop forget` (dropped at load by a tombstone, or removed since).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class LedgerRow:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    erased: int = 0
     duration_ms: float = 0.0
     start_offset: int = 0
     bytes_read: int = 0

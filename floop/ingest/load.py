@@ -1,8 +1,9 @@
 """Load one landing file in one transaction: every line ends in exactly one place.
 
 A line goes to its event table (accepted), `raw.duplicate_events` (an `event_id` accepted
-before) or `raw.quarantine` (rejected, with one reason code from the contract); the file gets
-one row in `raw.ingest_ledger`. A killed run leaves no half-loaded file; a file that cannot
+before) or `raw.quarantine` (rejected, with one reason code from the contract), or, when it
+belongs to a user erased by `floop forget`, nowhere (counted `erased`, see `erased`); the file
+gets one row in `raw.ingest_ledger`. A killed run leaves no half-loaded file; a file that cannot
 be read raises `LandingFileError` with nothing of it written.
 """
 
@@ -18,8 +19,9 @@ import duckdb
 
 from floop.contract import RAW_SCHEMA
 from floop.errors import LandingFileError, OperationalError
-from floop.ingest.checks import ACCEPTED, DUPLICATE, CheckSQL
+from floop.ingest.checks import ACCEPTED, DUPLICATE, REJECTED, CheckSQL
 from floop.ingest.checks_fields import col
+from floop.ingest.erased import mark_erased
 from floop.ingest.ledger import LedgerRow
 from floop.ingest.readers import stage_lines
 from floop.ingest.result import FileResult
@@ -41,6 +43,8 @@ class LoadRequest:
     now: datetime  # judges future timestamps
     stamp: datetime  # ingested_at of every row written (strictly after earlier loads)
     tmpdir: Path  # for repaired copies of the file
+    # (key, key fingerprint) when erasure tombstones exist: their lines are dropped as erased
+    erasure_key: tuple[str, str] | None = None
 
     @property
     def source_file(self) -> str:
@@ -141,6 +145,8 @@ def _check_lines(con: duckdb.DuckDBPyConnection, checks: CheckSQL, request: Load
         )
     )
     con.execute("drop table temp.lines")
+    if request.erasure_key is not None:
+        mark_erased(con, *request.erasure_key)
     con.execute("drop table if exists temp.dups")
     con.execute("create temp table dups as " + checks.duplicates_sql())
     con.execute(
@@ -174,7 +180,7 @@ def _insert_rejected(
           c.reason_field, {checks.message_sql()},
           json_extract_string(c._json, '/event_type'), json_extract_string(c._json, '/event_id'),
           {ingested_at}
-        from checked c where c.reason_code is not null
+        from checked c where {REJECTED}
         order by c.line_number"""
     )
     con.execute(
@@ -210,21 +216,24 @@ def _count(con: duckdb.DuckDBPyConnection, request: LoadRequest) -> FileResult:
         status_reason=_load_note(scan),
     )
     counts = con.execute(
-        """select
+        f"""select
           count(*),
-          count(*) filter (where c.reason_code is null) - (select count(*) from dups),
-          (select count(*) from dups),
-          count(*) filter (where c.reason_code is not null)
+          count(*) filter (where {ACCEPTED}),
+          count(*) filter (where {DUPLICATE}),
+          count(*) filter (where {REJECTED}),
+          count(*) filter (where c._is_erased)
         from checked c"""
     ).fetchone()
     assert counts is not None
-    result.lines, result.accepted, result.duplicate, result.rejected = (int(x) for x in counts)
-    if result.lines != result.accepted + result.duplicate + result.rejected:
+    (result.lines, result.accepted, result.duplicate, result.rejected, result.erased) = (
+        int(x) for x in counts
+    )
+    if result.lines != result.accepted + result.duplicate + result.rejected + result.erased:
         # Would be a bug in the generated SQL; never commit a file that does not add up.
         raise RuntimeError(f"{source_file}: counts do not add up {counts}")
     result.rejected_by_reason = dict(
         con.execute(
-            "select reason_code, count(*) from checked where reason_code is not null "
+            f"select reason_code, count(*) from checked c where {REJECTED} "
             "group by 1 order by 2 desc, 1"
         ).fetchall()
     )
@@ -274,6 +283,7 @@ def _insert_ledger(
         accepted=result.accepted,
         duplicate=result.duplicate,
         rejected=result.rejected,
+        erased=result.erased,
         duration_ms=round(result.seconds * 1000, 1),
         start_offset=scan.start,
         bytes_read=scan.end - scan.start,

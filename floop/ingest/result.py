@@ -28,6 +28,7 @@ class FileResult:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    erased: int = 0  # lines of erased users, dropped by a tombstone (floop forget)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     unknown_fields: dict[str, int] = field(default_factory=dict)
     accepted_by_type: dict[str, int] = field(default_factory=dict)
@@ -40,6 +41,8 @@ class FileResult:
             f"{self.path}: {self.lines:,} lines, {self.accepted:,} accepted, "
             f"{self.duplicate:,} duplicate, {self.rejected:,} rejected"
         )
+        if self.erased:
+            text += f", {self.erased} erased"
         if self.rejected_by_reason:
             text += " (" + ", ".join(f"{k} {v:,}" for k, v in self.rejected_by_reason.items()) + ")"
         if self.status_reason:
@@ -90,6 +93,10 @@ class IngestResult:
     def rejected(self) -> int:
         return sum(f.rejected for f in self.files)
 
+    @property
+    def erased(self) -> int:
+        return sum(f.erased for f in self.files)
+
     def _summed(self, attr: str) -> dict[str, int]:
         """A per-file count dict summed over the run's files, largest first."""
         total: Counter[str] = Counter()
@@ -126,6 +133,7 @@ def format_summary(result: IngestResult, per_file: bool = True) -> str:
         f"total: {len(result.files):,} file(s), {result.lines:,} lines, "
         f"{result.accepted:,} accepted, {result.duplicate:,} duplicate, "
         f"{result.rejected:,} rejected"
+        + (f", {result.erased:,} erased (floop forget)" if result.erased else "")
     )
     if result.accepted_by_type:
         out.append(

@@ -3,7 +3,7 @@
 -- counts, quarantined rows per reason, duplicates, and unknown fields per name (counted on
 -- the day their load started). One row per ingested_date that has a ledger row.
 with ledger as (
-    select load_id, file_path, status, lines, accepted, duplicate, rejected, ingested_date
+    select load_id, file_path, status, lines, accepted, duplicate, rejected, erased, ingested_date
     from {{ ref('stg_ingest_ledger') }}
 ),
 
@@ -32,7 +32,8 @@ days as (
         cast(sum(lines) as bigint) as lines_landed,
         cast(sum(accepted) as bigint) as lines_accepted,
         cast(sum(duplicate) as bigint) as lines_duplicate,
-        cast(sum(rejected) as bigint) as lines_rejected
+        cast(sum(rejected) as bigint) as lines_rejected,
+        cast(sum(erased) as bigint) as lines_erased
     from ledger
     group by ingested_date
 ),
@@ -89,6 +90,7 @@ final as (
         days.lines_accepted,
         days.lines_duplicate,
         days.lines_rejected,
+        days.lines_erased,
         coalesce(rejections.quarantined_rows, 0) as quarantined_rows,
         rejections.rejected_by_reason,
         coalesce(duplicates.duplicate_rows, 0) as duplicate_rows,

@@ -1,5 +1,6 @@
 -- Reconciliation: fct_data_health_daily adds up to the ingest ledger, day by day, and its
--- quarantine and duplicate counts equal what the ledger says was rejected and duplicated.
+-- quarantine and duplicate counts equal what the ledger says was rejected and duplicated;
+-- lines = accepted + duplicate + rejected + erased (erased: floop forget).
 -- Returns the days that disagree; any row fails the build.
 -- Reported in Dagster as a (blocking) check on fct_data_health_daily.
 {{ config(meta={'dagster': {'ref': {'name': 'fct_data_health_daily'}}}) }}
@@ -9,7 +10,8 @@ with ledger as (
         sum(lines) as lines,
         sum(accepted) as accepted,
         sum(duplicate) as duplicate,
-        sum(rejected) as rejected
+        sum(rejected) as rejected,
+        sum(coalesce(erased, 0)) as erased
     from {{ source('events', 'ingest_ledger') }}
     group by all
 ),
@@ -33,6 +35,7 @@ health as (
         lines_accepted,
         lines_duplicate,
         lines_rejected,
+        lines_erased,
         quarantined_rows,
         duplicate_rows
     from {{ ref('fct_data_health_daily') }}
@@ -57,7 +60,8 @@ final as (
         or ledger.accepted is distinct from health.lines_accepted
         or ledger.duplicate is distinct from health.lines_duplicate
         or ledger.rejected is distinct from health.lines_rejected
-        or ledger.accepted + ledger.duplicate + ledger.rejected <> ledger.lines
+        or ledger.erased is distinct from health.lines_erased
+        or ledger.accepted + ledger.duplicate + ledger.rejected + ledger.erased <> ledger.lines
         or coalesce(quarantine.rows, 0) <> health.lines_rejected
         or health.quarantined_rows <> health.lines_rejected
         or coalesce(duplicates.rows, 0) <> health.lines_duplicate

@@ -48,7 +48,8 @@ joined as (
         m.train_row_count,
         m.eval_row_count,
         m.created_at as manifest_created_at,
-        m.manifest_path
+        m.manifest_path,
+        m.superseded_at as manifest_superseded_at
     from lineage_versions as v
     full outer join manifests as m on v.dataset_manifest_id = m.manifest_id
 ),
@@ -79,6 +80,8 @@ final as (
         eval_row_count,
         manifest_created_at,
         manifest_path,
+        manifest_superseded_at,
+        coalesce(manifest_superseded_at is not null, false) as is_manifest_superseded,
         version_id is not null as has_version,
         manifest_id is not null as has_manifest,
         coalesce(dataset_manifest_id is not null and manifest_id is null, false)

@@ -29,6 +29,7 @@ final as (
         ingest.lines_accepted,
         ingest.lines_duplicate,
         ingest.lines_rejected,
+        ingest.lines_erased,
         ingest.quarantined_rows,
         ingest.rejected_by_reason,
         ingest.duplicate_rows,

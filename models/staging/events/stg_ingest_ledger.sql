@@ -19,6 +19,8 @@ final as (
         accepted,
         duplicate,
         rejected,
+        -- null on rows of warehouses older than the column that ingest has not migrated yet
+        coalesce(erased, 0) as erased,
         ingested_at,
         cast(ingested_at as date) as ingested_date,
         duration_ms

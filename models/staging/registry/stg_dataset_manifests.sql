@@ -33,7 +33,9 @@ final as (
         dbt_manifest_sha256,
         git_commit,
         created_at,
-        manifest_path
+        manifest_path,
+        superseded_at,
+        superseded_reason
     from deduped
 )
 
