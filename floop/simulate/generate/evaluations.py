@@ -7,7 +7,15 @@ import numpy as np
 
 from floop.simulate.generate.interactions import Served
 from floop.simulate.generate.tasks import Day, Tasks, model_for, prompt_for
-from floop.simulate.world import CODE, GOLDEN_TASKS, GOLDEN_TEN, HOUR_MS, MIN_MS, SC
+from floop.simulate.world import (
+    CODE,
+    GOLDEN_TASKS,
+    GOLDEN_TEN,
+    HOUR_MS,
+    MIN_MS,
+    SC,
+    WORSE_SHADOW_PROMPT,
+)
 
 # Online checks: evaluator index (into EVALUATORS), probability per workflow (sc, code, rag).
 ONLINE = [
@@ -52,10 +60,10 @@ def _online(day: Day, s: Served) -> dict[str, np.ndarray]:
     parts = []
     for ev_i, probs in ONLINE:
         prob = np.array(probs)[s.iwf]
-        if ev_i == 0:
-            prob = np.where(s.shadow & s.retr, 1.0, prob)
+        if ev_i == 0:  # every shadow and its production twin: they pair on input_hash
+            prob = np.where(_shadowed(s) & s.retr, 1.0, prob)
         rows = np.flatnonzero(rng.random(n_i) < prob)
-        g = s.good[rows]
+        g = s.good[rows] & ~_worse_shadow(s)[rows]
         m = len(rows)
         if ev_i == 0:
             val = np.round(np.where(g, rng.beta(8, 2, m), rng.beta(3, 3, m)), 3)
@@ -90,6 +98,19 @@ def _online(day: Day, s: Served) -> dict[str, np.ndarray]:
         }
     )
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _shadowed(s: Served) -> np.ndarray:
+    """Shadow interactions and the production interactions they shadow."""
+    twin = np.zeros(len(s.all_ti), bool)
+    twin[s.last_idx[s.all_ti[s.shadow]]] = True
+    return s.shadow | twin
+
+
+def _worse_shadow(s: Served) -> np.ndarray:
+    """Answers of the planted worse shadow that lose their quality: every second task's
+    (by task number, no random draw)."""
+    return s.shadow & (s.iprompt == WORSE_SHADOW_PROMPT) & (s.all_ti % 2 == 0)
 
 
 def _golden(day: Day) -> dict[str, np.ndarray]:

@@ -12,7 +12,14 @@ from floop.simulate.generate.interactions import Served
 from floop.simulate.generate.labels import Labels
 from floop.simulate.generate.outcomes import Outcomes
 from floop.simulate.generate.tasks import Day, Tasks
-from floop.simulate.world import DAY_MS, EXPERIMENTS, LABELERS, PROMPTS, WORKFLOWS
+from floop.simulate.world import (
+    DAY_MS,
+    EXPERIMENTS,
+    LABELERS,
+    PROMPTS,
+    SRM_EXPERIMENT,
+    WORKFLOWS,
+)
 
 
 def record_day(
@@ -29,6 +36,12 @@ def record_day(
     add(st, "tasks", tasks.k)
     add(st, "tasks_by_n_interactions", {str(i): int((tasks.n_int == i).sum()) for i in (1, 2, 3)})
     add(st, "shadow", int(s.shadow.sum()))
+    srm = [e[0] for e in EXPERIMENTS].index(SRM_EXPERIMENT)
+    in_srm_treatment = s.columns["task_j"][~s.shadow]
+    lost = (tasks.exp[in_srm_treatment] == srm) & (tasks.var[in_srm_treatment] == 1) & (
+        s.columns["exp"][~s.shadow] == -1
+    )
+    add(st, "srm_lost_interactions", int(lost.sum()))
     add(st, "outcome_pending", int((o.reported & ~o.emitted).sum()))
     add(st, "outcome_unreported", int((~o.reported).sum()))
     add(st, "outcome_emitted_primary", int(o.emitted.sum()))
