@@ -36,7 +36,7 @@ final as (
         seen.first_exposure_at,
         seen.last_exposure_at,
         coalesce(seen.workflows_seen, 0) as workflows_seen,
-        coalesce(configured.mode, defaults.mode) as mode,
+        coalesce(configured.mode, defaults.mode) as experiment_mode,
         coalesce(configured.randomization_unit, defaults.randomization_unit)
             as randomization_unit,
         coalesce(configured.minimum_units_per_arm, defaults.minimum_units_per_arm)

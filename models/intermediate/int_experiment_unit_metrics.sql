@@ -44,7 +44,7 @@ unit_arms as (
         experiment_id,
         arm,
         unit_id,
-        count(distinct task_id) as tasks,
+        count(distinct task_id) as unit_tasks,
         count(*) filter (where carries_outcome and primary_outcome_value is not null)
             as outcome_tasks,
         count(*) filter (where carries_outcome and primary_outcome_value > 0) as successes,
@@ -54,23 +54,31 @@ unit_arms as (
     group by experiment_id, arm, unit_id
 ),
 
-pre_period as (
+history_units as (
     -- the unit's tasks with an outcome in the workflow before the start (not for task units:
     -- a task is never seen before it starts)
     select
         config.experiment_id,
-        case config.randomization_unit
-            when 'user_key' then history.user_key
+        history.primary_outcome_value,
+        case
+            when config.randomization_unit = 'user_key' then history.user_key
             else history.session_id
-        end as unit_id,
-        count(*) as pre_outcome_tasks,
-        count(*) filter (where history.primary_outcome_value > 0) as pre_successes
+        end as unit_id
     from history
     inner join config
         on history.task_type = config.workflow
         and history.interacted_at < config.start_at
     where config.randomization_unit <> 'task_id'
-    group by 1, 2
+),
+
+pre_period as (
+    select
+        experiment_id,
+        unit_id,
+        count(*) as pre_outcome_tasks,
+        count(*) filter (where primary_outcome_value > 0) as pre_successes
+    from history_units
+    group by experiment_id, unit_id
 ),
 
 final as (
@@ -85,7 +93,7 @@ final as (
             partition by unit_arms.experiment_id, unit_arms.unit_id
         ) > 1 as is_multiple_exposure,
         unit_arms.first_exposure_at,
-        unit_arms.tasks,
+        unit_arms.unit_tasks,
         unit_arms.outcome_tasks,
         unit_arms.successes,
         unit_arms.output_tokens,

@@ -59,10 +59,16 @@ guardrails as (
         count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
         count(*) filter (where guardrail_status = 'held') as guardrails_held,
         count(*) as guardrails,
-        {{ listagg("case when guardrail_status = 'breached' then metric end", "', '", "order by metric") }}
-            as breached_guardrails,
-        {{ listagg("case when guardrail_status in ('inconclusive', 'no_data') then metric end", "', '", "order by metric") }}
-            as unproven_guardrails
+        {{ listagg(
+            "case when guardrail_status = 'breached' then metric end",
+            "', '",
+            "order by metric"
+        ) }} as breached_guardrails,
+        {{ listagg(
+            "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
+            "', '",
+            "order by metric"
+        ) }} as unproven_guardrails
     from results
     where metric_role = 'guardrail'
     group by experiment_id, arm
@@ -125,7 +131,7 @@ current_production as (
             production_version,
             row_number() over (
                 partition by workflow, shadow_version
-                order by last_paired_at desc, production_version
+                order by last_paired_at desc, production_version asc
             ) as pair_rank
         from shadows
     ) as ranked
@@ -140,10 +146,10 @@ shadow_ranked as (
         row_number() over (
             partition by shadows.workflow, shadows.shadow_version
             order by
-                case when shadows.pass_pairs >= 30 then 0 else 1 end,
-                case when shadows.pass_pairs >= 30 then shadows.pass_rate_diff_ci_high end,
+                case when shadows.pass_pairs >= 30 then 0 else 1 end asc,
+                case when shadows.pass_pairs >= 30 then shadows.pass_rate_diff_ci_high end asc,
                 shadows.pass_pairs desc,
-                shadows.evaluator_id
+                shadows.evaluator_id asc
         ) as evaluator_rank
     from shadows
     inner join current_production

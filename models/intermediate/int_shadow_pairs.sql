@@ -35,7 +35,7 @@ graded as (
         evaluations.evaluator_id,
         avg(evaluations.eval_value) as eval_score,
         avg(case when evaluations.eval_passed then 1.0 else 0.0 end)
-            filter (where evaluations.eval_passed is not null) as eval_pass_share
+        filter (where evaluations.eval_passed is not null) as eval_pass_share
     from interactions
     inner join evaluations on interactions.output_id = evaluations.output_id
     group by all

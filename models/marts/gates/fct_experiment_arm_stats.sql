@@ -35,7 +35,7 @@ per_unit as (
         cast(pre_outcome_tasks as double) as pre_outcome_count,
         is_seen_before_start,
         cast(output_tokens as double) as token_count,
-        cast(tasks as double) as task_count,
+        cast(unit_tasks as double) as task_count,
         cast(safety_violations as double) as violation_count,
         cast(safety_verdicts as double) as verdict_count
     from units

@@ -36,12 +36,12 @@ final as (
     select
         workflow,
         case
-            when shadow_prompt_version is distinct from production_prompt_version
+            when coalesce(shadow_prompt_version, '') <> coalesce(production_prompt_version, '')
                 then shadow_prompt_version
             else shadow_model_id || ':' || shadow_model_version
         end as shadow_version,
         case
-            when shadow_prompt_version is distinct from production_prompt_version
+            when coalesce(shadow_prompt_version, '') <> coalesce(production_prompt_version, '')
                 then production_prompt_version
             else production_model_id || ':' || production_model_version
         end as production_version,

@@ -115,32 +115,40 @@ final as (
             '; ',
             case
                 when srm_gate = 'fail'
-                    then 'SRM: units per arm do not match the planned weights (p = '
-                    || cast(srm_p_value as varchar) || ' < 0.001)'
+                    then
+                        'SRM: units per arm do not match the planned weights (p = '
+                        || cast(srm_p_value as varchar) || ' < 0.001)'
             end,
             case
                 when unplanned_arms > 0
-                    then 'broken assignment: ' || cast(unplanned_arms as varchar)
-                    || ' arm(s) seen that the config does not plan'
+                    then
+                        'broken assignment: ' || cast(unplanned_arms as varchar)
+                        || ' arm(s) seen that the config does not plan'
                 when assignment_gate = 'fail'
-                    then 'broken assignment: ' || cast(multiple_exposure_units as varchar)
-                    || ' of ' || cast(exposed_units as varchar) || ' units saw more than one arm'
+                    then
+                        'broken assignment: ' || cast(multiple_exposure_units as varchar)
+                        || ' of '
+                        || cast(exposed_units as varchar)
+                        || ' units saw more than one arm'
             end,
             case
                 when candidate_kind = 'experiment' and sample_gate = 'fail'
-                    then 'minimum sample not reached: smallest arm has '
-                    || cast(min_arm_units as varchar) || ' of '
-                    || cast(minimum_units_per_arm as varchar) || ' units'
+                    then
+                        'minimum sample not reached: smallest arm has '
+                        || cast(min_arm_units as varchar) || ' of '
+                        || cast(minimum_units_per_arm as varchar) || ' units'
             end,
             case
                 when primary_gate = 'no_data'
                     then 'primary outcome: no test (' || primary_error || ')'
                 when primary_gate <> 'not_applicable'
-                    then 'primary outcome lift ' || cast(round(100 * primary_lift, 2) as varchar)
-                    || '% (sequential CI ' || cast(round(100 * primary_lift_seq_ci_low, 2) as varchar)
-                    || '% to ' || cast(round(100 * primary_lift_seq_ci_high, 2) as varchar)
-                    || '%, Holm p = ' || cast(round(primary_seq_p_value_holm, 4) as varchar)
-                    || '): ' || primary_gate
+                    then
+                        'primary outcome lift ' || cast(round(100 * primary_lift, 2) as varchar)
+                        || '% (sequential CI '
+                        || cast(round(100 * primary_lift_seq_ci_low, 2) as varchar)
+                        || '% to ' || cast(round(100 * primary_lift_seq_ci_high, 2) as varchar)
+                        || '%, Holm p = ' || cast(round(primary_seq_p_value_holm, 4) as varchar)
+                        || '): ' || primary_gate
             end,
             case
                 when guardrail_gate = 'breached'
@@ -153,8 +161,9 @@ final as (
                 when golden_gate = 'pass' and candidate_version = incumbent_version
                     then 'golden: same version as the incumbent (' || candidate_version || ')'
                 when golden_gate = 'no_data'
-                    then 'golden: no golden runs for ' || candidate_version || ' or '
-                    || incumbent_version
+                    then
+                        'golden: no golden runs for ' || candidate_version || ' or '
+                        || incumbent_version
                 else
                     'golden pass rate ' || cast(round(candidate_golden_pass_rate, 3) as varchar)
                     || ' vs ' || cast(round(incumbent_golden_pass_rate, 3) as varchar)
@@ -162,12 +171,13 @@ final as (
             end,
             case
                 when shadow_gate <> 'not_applicable'
-                    then 'shadow vs production on ' || cast(shadow_pairs as varchar)
-                    || ' paired inputs (' || shadow_evaluator_id || '): pass rate diff '
-                    || cast(round(shadow_pass_rate_diff, 3) as varchar) || ' (95% CI '
-                    || cast(round(shadow_pass_rate_diff_ci_low, 3) as varchar) || ' to '
-                    || cast(round(shadow_pass_rate_diff_ci_high, 3) as varchar) || '): '
-                    || shadow_gate
+                    then
+                        'shadow vs production on ' || cast(shadow_pairs as varchar)
+                        || ' paired inputs (' || shadow_evaluator_id || '): pass rate diff '
+                        || cast(round(shadow_pass_rate_diff, 3) as varchar) || ' (95% CI '
+                        || cast(round(shadow_pass_rate_diff_ci_low, 3) as varchar) || ' to '
+                        || cast(round(shadow_pass_rate_diff_ci_high, 3) as varchar) || '): '
+                        || shadow_gate
             end,
             case
                 when candidate_kind = 'experiment' and not is_configured
