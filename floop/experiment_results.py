@@ -205,17 +205,27 @@ def _experiment_rows(config: Mapping[str, Any], stats: list[Mapping[str, Any]],
     return rows
 
 
+def _settings(stats: list[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The experiment's settings from its arm rows; None when no arm is the control."""
+    controls = [r for r in stats if r["is_control"]]
+    if not controls:
+        return None
+    first = controls[0]
+    keys = ("experiment_id", "workflow", "alpha", *(c for c, _ in GUARDRAILS.values()))
+    return {k: first[k] for k in keys} | {"control_arm": first["arm"]}
+
+
 def _p(value: float | None) -> float:
     return 1.0 if value is None or math.isnan(value) else float(value)
 
 
 def experiment_results(
-    configs: Iterable[Mapping[str, Any]],
     arm_stats: Iterable[Mapping[str, Any]],
     latency: Iterable[Mapping[str, Any]],
 ) -> list[dict[str, Any]]:
     """Result rows (RESULT_COLUMNS, missing ones None) from the rows of
-    int_experiment_config, marts.fct_experiment_arm_stats and int_experiment_arm_latency."""
+    marts.fct_experiment_arm_stats (which carry the experiment's settings: workflow, alpha,
+    guardrail thresholds, the control flag) and int_experiment_arm_latency."""
     stats_by_exp: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in arm_stats:
         stats_by_exp[row["experiment_id"]].append(row)
@@ -223,8 +233,10 @@ def experiment_results(
     for row in latency:
         latency_by_exp[row["experiment_id"]][row["arm"]] = row
     out = []
-    for config in sorted(configs, key=lambda c: c["experiment_id"]):
-        exp = config["experiment_id"]
-        for row in _experiment_rows(config, stats_by_exp.get(exp, []), latency_by_exp[exp]):
+    for exp in sorted(stats_by_exp):
+        config = _settings(stats_by_exp[exp])
+        if config is None:
+            continue
+        for row in _experiment_rows(config, stats_by_exp[exp], latency_by_exp[exp]):
             out.append({col: row.get(col) for col in RESULT_COLUMNS})
     return out

@@ -19,7 +19,9 @@ FIELDS = ("num_sum", "num_sum_sq", "den_sum", "den_sum_sq", "num_den_sum")
 
 def arm_row(arm: str, metric: str, s: RatioStats, weight: float = 0.5) -> dict:
     row = {"experiment_id": "e", "arm": arm, "metric": metric, "planned_weight": weight,
-           "arm_version": arm, "units": s.n, "pre_units": s.pre.n if s.pre else 0}
+           "arm_version": arm, "units": s.n, "pre_units": s.pre.n if s.pre else 0,
+           "is_control": arm == "control"}
+    row |= {k: v for k, v in CONFIG.items() if k != "control_arm"}
     row |= {f: getattr(s, f) for f in FIELDS}
     pre = s.pre or RatioStats(0, 0, 0, 0, 0, 0)
     row |= {f"pre_{f}": getattr(pre, f) for f in FIELDS}
@@ -64,7 +66,7 @@ def test_three_arms_holm_srm_and_guardrails() -> None:
         stats += [arm_row(arm, "primary_outcome", s, 1 / 3),
                   arm_row(arm, "safety_violation_rate", no_violations, 1 / 3),
                   arm_row(arm, "output_tokens_per_task", tokens, 1 / 3)]
-    out = experiment_results([CONFIG], stats, [])
+    out = experiment_results(stats, [])
     assert len(out) == 2 * 4  # arms b, c x (3 ratio metrics + latency)
     goal = {r["arm"]: r for r in out if r["metric"] == "primary_outcome"}
     seq = [frequentist(control, x, sequential=True).p_value for x in (b, c)]
@@ -87,7 +89,7 @@ def test_cuped_applies_with_a_pre_period() -> None:
     control = RatioStats.from_units([3, 5, 2, 8, 4, 6], ones, [2, 4, 1, 7, 0, 5], ones)
     arm = RatioStats.from_units([6, 7, 5, 9, 4, 8], ones, [4, 6, 3, 8, 0, 0], ones)
     stats = [arm_row("control", "primary_outcome", control), arm_row("t", "primary_outcome", arm)]
-    (goal,) = [r for r in experiment_results([CONFIG], stats, []) if r["metric_role"] == "goal"]
+    (goal,) = [r for r in experiment_results(stats, []) if r["metric_role"] == "goal"]
     expected = frequentist(control, arm, cuped=True)
     assert goal["cuped_applied"] is True and goal["cuped_theta"] == pytest.approx(expected.theta)
     assert goal["lift_relative"] == pytest.approx(expected.effect)
@@ -97,4 +99,4 @@ def test_cuped_applies_with_a_pre_period() -> None:
 def test_control_missing_gives_no_rows() -> None:
     s = RatioStats.from_units([1, 0], [1, 1])
     stats = [arm_row("x", "primary_outcome", s), arm_row("y", "primary_outcome", s)]
-    assert experiment_results([CONFIG], stats, []) == []
+    assert experiment_results(stats, []) == []

@@ -1,8 +1,17 @@
 -- One row per experiment arm: the configured arms (seed experiment_arms) and the arms seen in
 -- events. Planned weights: the config's; an arm seen but not configured gets 0 (a broken
--- assignment); arms of an experiment without a config share the weight equally.
+-- assignment); arms of an experiment without a config share the weight equally. The
+-- experiment's workflow, alpha and guardrail thresholds ride along for the statistics.
 with experiments as (
-    select experiment_id, is_configured, control_arm
+    select
+        experiment_id,
+        workflow,
+        is_configured,
+        control_arm,
+        alpha,
+        latency_p95_max_relative_increase,
+        safety_violation_max_absolute_increase,
+        output_tokens_max_relative_increase
     from {{ ref('int_experiment_config') }}
 ),
 
@@ -41,7 +50,12 @@ final as (
         end as planned_weight,
         coalesce(arms.arm_version, arms.arm) as arm_version,
         arms.is_planned or not experiments.is_configured as is_planned,
-        arms.is_seen
+        arms.is_seen,
+        experiments.workflow,
+        experiments.alpha,
+        experiments.latency_p95_max_relative_increase,
+        experiments.safety_violation_max_absolute_increase,
+        experiments.output_tokens_max_relative_increase
     from arms
     inner join experiments on arms.experiment_id = experiments.experiment_id
 )

@@ -12,9 +12,8 @@ from floop.experiment_results import RESULT_COLUMNS, experiment_results
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    configs = dbt.ref("int_experiment_config").to_arrow_table().to_pylist()
     stats = dbt.ref("fct_experiment_arm_stats").to_arrow_table().to_pylist()
     latency = dbt.ref("int_experiment_arm_latency").to_arrow_table().to_pylist()
-    rows = experiment_results(configs, stats, latency)
+    rows = experiment_results(stats, latency)
     schema = pa.schema([(name, pa.type_for_alias(kind)) for name, kind in RESULT_COLUMNS.items()])
     return pa.Table.from_pylist(rows, schema=schema)

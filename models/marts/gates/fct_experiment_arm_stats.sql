@@ -11,11 +11,6 @@ arms as (
     select * from {{ ref('int_experiment_arms') }}
 ),
 
-config as (
-    select experiment_id, workflow
-    from {{ ref('int_experiment_config') }}
-),
-
 assignment as (
     select
         experiment_id,
@@ -117,7 +112,7 @@ final as (
         arms.arm,
         metrics.metric,
         metrics.metric_role,
-        config.workflow,
+        arms.workflow,
         arms.is_control,
         arms.planned_weight,
         arms.is_planned,
@@ -139,10 +134,13 @@ final as (
         coalesce(sums.den_pre_num_sum, 0.0) as den_pre_num_sum,
         coalesce(sums.den_pre_den_sum, 0.0) as den_pre_den_sum,
         coalesce(assignment.exposed_units, 0) as exposed_units,
-        coalesce(assignment.multiple_exposure_units, 0) as multiple_exposure_units
+        coalesce(assignment.multiple_exposure_units, 0) as multiple_exposure_units,
+        arms.alpha,
+        arms.latency_p95_max_relative_increase,
+        arms.safety_violation_max_absolute_increase,
+        arms.output_tokens_max_relative_increase
     from arms
     cross join metrics
-    inner join config on arms.experiment_id = config.experiment_id
     left join sums
         on arms.experiment_id = sums.experiment_id
         and arms.arm = sums.arm
