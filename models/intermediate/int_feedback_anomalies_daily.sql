@@ -89,10 +89,10 @@ scored as (
 tested as (
     select
         scored.*,
-        (up_share - reference_up_share) / nullif(
+        (scored.up_share - scored.reference_up_share) / nullif(
             sqrt(
-                pooled_up_share * (1 - pooled_up_share)
-                * (1.0 / votes + 1.0 / nullif(reference_votes, 0))
+                scored.pooled_up_share * (1 - scored.pooled_up_share)
+                * (1.0 / scored.votes + 1.0 / nullif(scored.reference_votes, 0))
             ), 0
         ) as z_score
     from scored
