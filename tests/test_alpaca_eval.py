@@ -57,8 +57,21 @@ def test_published_win_rates_from_the_analyst_copy(results: Path, tmp_path: Path
     assert main([*argv, "--mapping", str(mapping)]) == 0
     assert main([*argv, "--mapping", str(mapping)]) == 0, "a re-import changes nothing"
     assert len(list(landing.glob("*.jsonl"))) == 8
-    assert main(["ingest", "--landing", str(landing), "--warehouse", str(wh), "--now", TEST_NOW,
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "ingest",
+                "--landing",
+                str(landing),
+                "--warehouse",
+                str(wh),
+                "--now",
+                TEST_NOW,
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     # only what the scores need: the whole project would take three times as long
     run_dbt(
         ["build", "--select", "+fct_evaluation_scores", "--indirect-selection", "cautious"],

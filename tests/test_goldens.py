@@ -10,6 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from floop.cli import main
+from floop.goldens import propose
+
 pytestmark = pytest.mark.slow
 
 GRAIN = ("workflow", "model_id", "model_version", "prompt_version")
@@ -68,3 +71,27 @@ def test_version_marts_carry_the_golden_pass_rate(
         )
         got = {tuple(r[:4]): (int(r[4]), int(r[5])) for r in rows}
         assert got == {k: (v["passed"], v["evaluations"]) for k, v in truth.items()}, table
+
+
+def test_propose_lists_diverse_sessions_with_an_outcome(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    first = propose(built_warehouse, "support_chat", limit=12)
+    assert propose(built_warehouse, "support_chat", limit=12) == first, "stable"
+    rows = [dict(zip(first.columns, r, strict=True)) for r in first.rows]
+    assert len(rows) == 12
+    assert len({r["input_hash"] for r in rows}) == 12, "one per distinct input"
+    assert len({r["tenant_id"] for r in rows}) >= 4, "spread across tenants"
+    assert {r["primary_outcome_value"] > 0 for r in rows} == {True, False}
+    outputs = ", ".join(f"'{r['output_id']}'" for r in rows)
+    checked = _query(
+        built_warehouse,
+        "select count(*) from marts.fct_interactions where carries_outcome and not is_golden "
+        f"and not is_shadow and task_type = 'support_chat' and output_id in ({outputs})",
+    )
+    assert checked == [(12,)]
+    out = tmp_path / "candidates.csv"
+    argv = ["goldens", "propose", "--workflow", "support_chat", "--limit", "12"]
+    assert main([*argv, "--warehouse", str(built_warehouse), "--out", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 13
+    assert main([*argv[:3], "--workflow", "nope", "--warehouse", str(built_warehouse)]) == 2

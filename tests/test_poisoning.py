@@ -26,8 +26,10 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     landing, wh = root / "landing", root / "floop.duckdb"
     sim = ["simulate", "--out", str(landing), "--days", "8", "--tasks-per-day", "300"]
     assert main([*sim, "--seed", "7", "--start", "2026-11-02"]) == 0
-    assert main(["ingest", "--landing", str(landing), "--warehouse", str(wh), "--now", NOW,
-                 "--quiet"]) == 0
+    assert (
+        main(["ingest", "--landing", str(landing), "--warehouse", str(wh), "--now", NOW, "--quiet"])
+        == 0
+    )
     select = ["--select", "+fct_version_outcomes_tenant_weekly", "+int_feedback_anomalies_daily"]
     run_dbt(["build", *select, "--indirect-selection", "cautious"], wh, now=parse_now(NOW))
     truth = json.loads((root / "landing.truth.json").read_text())["poisoning"]
