@@ -19,6 +19,7 @@ from floop.landing import file_format
 from floop.simulate.plan import Plan
 from floop.simulate.world import (
     EXPERIMENTS,
+    GOLDEN_PASS_BAR,
     GOLDEN_TASKS,
     GOLDEN_TENANT,
     GUARDRAIL_EXPERIMENT,
@@ -196,8 +197,32 @@ def _planted(plan: Plan, st: dict[str, Any]) -> dict[str, Any]:
             "tenant_id": GOLDEN_TENANT,
             "tasks_per_version_per_night": GOLDEN_TASKS,
             "note": "offline: prompt_version/model_id/model_version set, no interaction",
+            "pass_bar": GOLDEN_PASS_BAR,
+            "by_version": _golden_by_version(st),
         },
     }
+
+
+def _golden_by_version(st: dict[str, Any]) -> list[dict[str, Any]]:
+    """Golden runs per (workflow, model, prompt) as fct_golden_results must find them."""
+    rows = []
+    for key, acc in sorted(st.get("golden", {}).items()):
+        workflow, model_id, model_version, prompt_version = key.split("|")
+        n = acc["evaluations"]
+        rows.append(
+            {
+                "workflow": workflow,
+                "model_id": model_id,
+                "model_version": model_version,
+                "prompt_version": prompt_version,
+                "evaluations": n,
+                "passed": acc["passed"],
+                "pass_rate": acc["passed"] / n,
+                "score_mean": acc["score_sum"] / n,
+                "tasks_covered": len(acc["tasks"]),
+            }
+        )
+    return rows
 
 
 def _rollout(plan: Plan, daily: dict[str, list[int]]) -> dict[str, Any]:

@@ -136,6 +136,9 @@ EVALUATORS = [
     ("llm_judge", "judge-2", "rubric_helpfulness"),
 ]
 GOLDEN_TASKS = 10  # per workflow and prompt version, every night
+# A golden run passes when its score reaches the bar of its evaluator (unit_tests: share of
+# tests passed, 0-1; llm_judge: rubric 1-5). Derived from the score: no extra random draw.
+GOLDEN_PASS_BAR = {"unit_tests": 0.7, "llm_judge": 4.0}
 
 LABELERS = [("sme-1", 0.95), ("sme-2", 0.80), ("sme-3", 0.60)]
 LABEL_VALUES = ["correct", "partially_correct", "incorrect"]

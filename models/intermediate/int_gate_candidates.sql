@@ -25,8 +25,8 @@ golden_results as (
     select
         workflow,
         prompt_version,
-        golden_evaluations as evaluations,
-        golden_passed as passed
+        golden_pass_rate_denominator as evaluations,
+        golden_pass_rate_numerator as passed
     from {{ ref('fct_golden_results') }}
 ),
 

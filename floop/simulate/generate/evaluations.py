@@ -9,6 +9,8 @@ from floop.simulate.generate.interactions import Served
 from floop.simulate.generate.tasks import Day, Tasks, model_for, prompt_for
 from floop.simulate.world import (
     CODE,
+    EVALUATORS,
+    GOLDEN_PASS_BAR,
     GOLDEN_TASKS,
     GOLDEN_TEN,
     HOUR_MS,
@@ -46,7 +48,7 @@ def draw_evaluations(day: Day, tasks: Tasks, s: Served) -> dict[str, np.ndarray]
         "wf": np.concatenate([s.iwf[ev["row"]], g["wf"]]).astype(np.int8),
         "ev": np.concatenate([ev["ev"], g["ev"]]).astype(np.int8),
         "val": np.concatenate([ev["val"], g["val"]]).astype(np.float64),
-        "passed": np.concatenate([ev["passed"], np.full(n_g, -1, np.int8)]).astype(np.int8),
+        "passed": np.concatenate([ev["passed"], g["passed"]]).astype(np.int8),
         "gprompt": np.concatenate([np.full(n_on, -1), g["prompt"]]).astype(np.int8),
         "gmodel": np.concatenate([np.full(n_on, -1), g["model"]]).astype(np.int8),
     }
@@ -133,7 +135,13 @@ def _golden(day: Day) -> dict[str, np.ndarray]:
         np.round(np.clip(rng.normal(0.7 + 0.1 * g_quality, 0.15, n_g), 0, 1), 2),
         np.round(np.clip(rng.normal(3.6 + g_quality, 0.5, n_g), 1, 5), 2),
     )
+    bar = np.where(
+        g_ev == UNIT_TESTS,
+        GOLDEN_PASS_BAR[EVALUATORS[UNIT_TESTS][0]],
+        GOLDEN_PASS_BAR[EVALUATORS[JUDGE][0]],
+    )
     return {
+        "passed": (g_val >= bar).astype(np.int8),
         "prompt": g_prompt_a,
         "wf": g_wf_a,
         "task": g_task,
