@@ -48,7 +48,7 @@ unit_arms as (
         count(*) filter (where carries_outcome and primary_outcome_value is not null)
             as outcome_tasks,
         count(*) filter (where carries_outcome and primary_outcome_value > 0) as successes,
-        coalesce(sum(output_tokens), 0) as output_tokens,
+        cast(coalesce(sum(output_tokens), 0) as bigint) as output_tokens,
         min(interacted_at) as first_exposure_at
     from exposures
     group by experiment_id, arm, unit_id

@@ -36,7 +36,11 @@ defaults as (
 ),
 
 golden as (
-    select workflow, prompt_version, sum(evaluations) as evaluations, sum(passed) as passed
+    select
+        workflow,
+        prompt_version,
+        cast(sum(evaluations) as bigint) as evaluations,
+        cast(sum(passed) as bigint) as passed
     from golden_results
     group by workflow, prompt_version
 ),

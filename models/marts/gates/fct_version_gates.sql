@@ -162,8 +162,17 @@ final as (
                     then 'golden: same version as the incumbent (' || candidate_version || ')'
                 when golden_gate = 'no_data'
                     then
-                        'golden: no golden runs for ' || candidate_version || ' or '
-                        || incumbent_version
+                        'golden: no golden runs for ' || concat_ws(
+                            ' and ',
+                            case
+                                when coalesce(candidate_golden_evaluations, 0) = 0
+                                    then candidate_version
+                            end,
+                            case
+                                when coalesce(incumbent_golden_evaluations, 0) = 0
+                                    then incumbent_version
+                            end
+                        )
                 else
                     'golden pass rate ' || cast(round(candidate_golden_pass_rate, 3) as varchar)
                     || ' vs ' || cast(round(incumbent_golden_pass_rate, 3) as varchar)
