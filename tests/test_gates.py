@@ -110,6 +110,8 @@ def test_gate_exit_codes(gated: tuple[Path, dict], tmp_path: Path,
     capsys.readouterr()
     assert main(["gate", "--warehouse", str(tmp_path / "missing.duckdb")]) == 2
     assert "no such DuckDB file" in capsys.readouterr().err
+    assert main([*base, "--json", str(tmp_path / "no" / "dir" / "g.json")]) == 2
+    assert "cannot write" in capsys.readouterr().err
 
 
 def test_exit_code_rule() -> None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from floop.config import Layout
+from floop.errors import OperationalError
 from floop.gates import exit_code, format_decision, read_decisions, to_json
 
 
@@ -46,7 +47,10 @@ def _gate(args: argparse.Namespace) -> int:
     source = (args.warehouse or Layout.for_warehouse().analyst_copy).expanduser().resolve()
     decisions = read_decisions(source, workflow=args.workflow, candidate=args.candidate)
     if args.json is not None:
-        args.json.write_text(to_json(decisions, source), encoding="utf-8")
+        try:
+            args.json.write_text(to_json(decisions, source), encoding="utf-8")
+        except OSError as exc:
+            raise OperationalError(f"cannot write {args.json}: {exc.strerror}") from exc
     if not decisions:
         print("no candidate matched: nothing decided yet")
     for d in decisions:
