@@ -13,11 +13,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from floop.cli import dashboard, export, gate, goldens, ingest, run, simulate, trace_import
+from floop.cli import (
+    dashboard,
+    docs,
+    export,
+    gate,
+    goldens,
+    ingest,
+    run,
+    simulate,
+    trace_import,
+)
 from floop.cli.args import Parser
 from floop.errors import FloopError
 
-COMMANDS = (ingest, run, simulate, export, dashboard, trace_import, goldens, gate)
+COMMANDS = (ingest, run, simulate, export, dashboard, docs, trace_import, goldens, gate)
 
 
 def build_parser() -> argparse.ArgumentParser:
