@@ -30,6 +30,7 @@ T_HEALTH = "marts.fct_data_health_daily"
 T_WORKFLOWS = "marts.dim_workflows"
 T_VERSIONS = "marts.dim_versions"
 T_LINEAGE = "marts.fct_dataset_lineage"
+T_GOLDENS = "marts.fct_golden_results"
 
 
 def warehouse_path() -> Path:
