@@ -16,6 +16,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 POLICIES_DIR = PROJECT_DIR / "policies"
 # The seed that names the workflows and their primary outcome metric.
 WORKFLOWS_SEED = PROJECT_DIR / "seeds" / "workflows.csv"
+# Label taxonomies, one YAML file per label_name (floop.taxonomy), and the seed made from them.
+TAXONOMIES_DIR = PROJECT_DIR / "taxonomies"
+TAXONOMY_SEED = PROJECT_DIR / "seeds" / "labeling" / "label_taxonomy.csv"
 
 
 def _path(env: str, default: Path) -> Path:
