@@ -70,13 +70,13 @@ final as (
     left join interactions on counted.output_id = interactions.output_id
     left join taxonomy
         on
-            counted.label_name = taxonomy.label_name
-            and counted.taxonomy_version = taxonomy.taxonomy_version
-            and counted.label_value = taxonomy.label_value
+        counted.label_name = taxonomy.label_name
+        and counted.taxonomy_version = taxonomy.taxonomy_version
+        and counted.label_value = taxonomy.label_value
     left join adjudicators
         on
-            counted.labeler_id = adjudicators.labeler_id
-            and interactions.task_type = adjudicators.task_type
+        counted.labeler_id = adjudicators.labeler_id
+        and interactions.task_type = adjudicators.task_type
     where counted.recency = 1
 )
 

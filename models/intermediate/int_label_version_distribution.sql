@@ -53,8 +53,8 @@ final as (
     from counts
     inner join ordered_versions
         on
-            counts.label_name = ordered_versions.label_name
-            and counts.taxonomy_version = ordered_versions.taxonomy_version
+        counts.label_name = ordered_versions.label_name
+        and counts.taxonomy_version = ordered_versions.taxonomy_version
 )
 
 select * from final

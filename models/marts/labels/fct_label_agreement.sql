@@ -31,10 +31,10 @@ pairs as (
     from labels as a
     inner join labels as b
         on
-            a.output_id = b.output_id
-            and a.label_name = b.label_name
-            and a.taxonomy_version = b.taxonomy_version
-            and a.labeler_id < b.labeler_id
+        a.output_id = b.output_id
+        and a.label_name = b.label_name
+        and a.taxonomy_version = b.taxonomy_version
+        and a.labeler_id < b.labeler_id
 ),
 
 pair_totals as (
@@ -71,12 +71,16 @@ pair_chance as (
     from marginal_a
     inner join marginal_b
         on
-            marginal_a.label_name = marginal_b.label_name
-            and marginal_a.taxonomy_version = marginal_b.taxonomy_version
-            and marginal_a.labeler_a = marginal_b.labeler_a
-            and marginal_a.labeler_b = marginal_b.labeler_b
-            and marginal_a.label_value = marginal_b.label_value
-    group by marginal_a.label_name, marginal_a.taxonomy_version, marginal_a.labeler_a, marginal_a.labeler_b
+        marginal_a.label_name = marginal_b.label_name
+        and marginal_a.taxonomy_version = marginal_b.taxonomy_version
+        and marginal_a.labeler_a = marginal_b.labeler_a
+        and marginal_a.labeler_b = marginal_b.labeler_b
+        and marginal_a.label_value = marginal_b.label_value
+    group by
+        marginal_a.label_name,
+        marginal_a.taxonomy_version,
+        marginal_a.labeler_a,
+        marginal_a.labeler_b
 ),
 
 pair_stats as (
@@ -90,10 +94,10 @@ pair_stats as (
     from pair_totals
     left join pair_chance
         on
-            pair_totals.label_name = pair_chance.label_name
-            and pair_totals.taxonomy_version = pair_chance.taxonomy_version
-            and pair_totals.labeler_a = pair_chance.labeler_a
-            and pair_totals.labeler_b = pair_chance.labeler_b
+        pair_totals.label_name = pair_chance.label_name
+        and pair_totals.taxonomy_version = pair_chance.taxonomy_version
+        and pair_totals.labeler_a = pair_chance.labeler_a
+        and pair_totals.labeler_b = pair_chance.labeler_b
 ),
 
 unit_values as (
@@ -130,9 +134,9 @@ value_totals as (
     from unit_values
     inner join units
         on
-            unit_values.label_name = units.label_name
-            and unit_values.taxonomy_version = units.taxonomy_version
-            and unit_values.output_id = units.output_id
+        unit_values.label_name = units.label_name
+        and unit_values.taxonomy_version = units.taxonomy_version
+        and unit_values.output_id = units.output_id
     group by unit_values.label_name, unit_values.taxonomy_version, unit_values.label_value
 ),
 
@@ -174,8 +178,8 @@ label_stats as (
     from label_units
     inner join label_values
         on
-            label_units.label_name = label_values.label_name
-            and label_units.taxonomy_version = label_values.taxonomy_version
+        label_units.label_name = label_values.label_name
+        and label_units.taxonomy_version = label_values.taxonomy_version
 ),
 
 final as (
@@ -196,8 +200,8 @@ final as (
     from pair_stats
     inner join label_stats
         on
-            pair_stats.label_name = label_stats.label_name
-            and pair_stats.taxonomy_version = label_stats.taxonomy_version
+        pair_stats.label_name = label_stats.label_name
+        and pair_stats.taxonomy_version = label_stats.taxonomy_version
 )
 
 select * from final

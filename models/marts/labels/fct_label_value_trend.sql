@@ -56,8 +56,8 @@ final as (
     from counts
     inner join versions
         on
-            counts.label_name = versions.label_name
-            and counts.taxonomy_version = versions.taxonomy_version
+        counts.label_name = versions.label_name
+        and counts.taxonomy_version = versions.taxonomy_version
 )
 
 select * from final

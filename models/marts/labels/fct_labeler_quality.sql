@@ -20,7 +20,8 @@ with labels as (
 ),
 
 raters as (
-    select * from labels where not is_gold
+    select * from labels
+    where not is_gold
 ),
 
 gold as (
@@ -62,9 +63,9 @@ others as (
     from raters
     inner join unit_values
         on
-            raters.output_id = unit_values.output_id
-            and raters.label_name = unit_values.label_name
-            and raters.taxonomy_version = unit_values.taxonomy_version
+        raters.output_id = unit_values.output_id
+        and raters.label_name = unit_values.label_name
+        and raters.taxonomy_version = unit_values.taxonomy_version
 ),
 
 ranked_others as (
@@ -135,10 +136,10 @@ chance as (
     from own_marginal
     inner join majority_marginal
         on
-            own_marginal.labeler_id = majority_marginal.labeler_id
-            and own_marginal.label_name = majority_marginal.label_name
-            and own_marginal.taxonomy_version = majority_marginal.taxonomy_version
-            and own_marginal.label_value = majority_marginal.label_value
+        own_marginal.labeler_id = majority_marginal.labeler_id
+        and own_marginal.label_name = majority_marginal.label_name
+        and own_marginal.taxonomy_version = majority_marginal.taxonomy_version
+        and own_marginal.label_value = majority_marginal.label_value
     group by own_marginal.labeler_id, own_marginal.label_name, own_marginal.taxonomy_version
 ),
 
@@ -152,9 +153,9 @@ gold_totals as (
     from raters
     inner join gold
         on
-            raters.output_id = gold.output_id
-            and raters.label_name = gold.label_name
-            and raters.taxonomy_version = gold.taxonomy_version
+        raters.output_id = gold.output_id
+        and raters.label_name = gold.label_name
+        and raters.taxonomy_version = gold.taxonomy_version
     group by raters.labeler_id, raters.label_name, raters.taxonomy_version
 ),
 
@@ -192,24 +193,24 @@ joined as (
     from label_counts
     left join with_others
         on
-            label_counts.labeler_id = with_others.labeler_id
-            and label_counts.label_name = with_others.label_name
-            and label_counts.taxonomy_version = with_others.taxonomy_version
+        label_counts.labeler_id = with_others.labeler_id
+        and label_counts.label_name = with_others.label_name
+        and label_counts.taxonomy_version = with_others.taxonomy_version
     left join majority_totals
         on
-            label_counts.labeler_id = majority_totals.labeler_id
-            and label_counts.label_name = majority_totals.label_name
-            and label_counts.taxonomy_version = majority_totals.taxonomy_version
+        label_counts.labeler_id = majority_totals.labeler_id
+        and label_counts.label_name = majority_totals.label_name
+        and label_counts.taxonomy_version = majority_totals.taxonomy_version
     left join chance
         on
-            label_counts.labeler_id = chance.labeler_id
-            and label_counts.label_name = chance.label_name
-            and label_counts.taxonomy_version = chance.taxonomy_version
+        label_counts.labeler_id = chance.labeler_id
+        and label_counts.label_name = chance.label_name
+        and label_counts.taxonomy_version = chance.taxonomy_version
     left join gold_totals
         on
-            label_counts.labeler_id = gold_totals.labeler_id
-            and label_counts.label_name = gold_totals.label_name
-            and label_counts.taxonomy_version = gold_totals.taxonomy_version
+        label_counts.labeler_id = gold_totals.labeler_id
+        and label_counts.label_name = gold_totals.label_name
+        and label_counts.taxonomy_version = gold_totals.taxonomy_version
 ),
 
 final as (

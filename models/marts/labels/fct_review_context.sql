@@ -108,8 +108,8 @@ chain as (
         is_shadow,
         {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
         {{ list_to_string('cited_ids') }} as cited_document_ids,
-        cast(null as varchar) as kind,
-        cast(null as double) as value,
+        cast(null as varchar) as event_kind,
+        cast(null as double) as event_value,
         cast(null as varchar) as detail
     from interactions
     union all
@@ -127,8 +127,8 @@ chain as (
         null as is_shadow,
         null as retrieved_document_ids,
         null as cited_document_ids,
-        feedback.feedback_type as kind,
-        cast(feedback.feedback_value as double) as value,
+        feedback.feedback_type as event_kind,
+        cast(feedback.feedback_value as double) as event_value,
         coalesce(
             feedback.feedback_text_redacted,
             'document ' || feedback.document_id,
@@ -151,8 +151,8 @@ chain as (
         null as is_shadow,
         null as retrieved_document_ids,
         null as cited_document_ids,
-        evaluations.eval_metric as kind,
-        cast(evaluations.eval_value as double) as value,
+        evaluations.eval_metric as event_kind,
+        cast(evaluations.eval_value as double) as event_value,
         evaluations.evaluator_id || case
             when evaluations.eval_passed then ': passed'
             when not evaluations.eval_passed then ': failed'
@@ -175,8 +175,8 @@ chain as (
         null as is_shadow,
         null as retrieved_document_ids,
         null as cited_document_ids,
-        labels.label_name as kind,
-        null as value,
+        labels.label_name as event_kind,
+        null as event_value,
         labels.labeler_id || ': ' || labels.label_value
         || ' (taxonomy ' || labels.taxonomy_version || ')' as detail
     from labels
@@ -196,8 +196,8 @@ chain as (
         null as is_shadow,
         null as retrieved_document_ids,
         null as cited_document_ids,
-        outcomes.outcome_metric_name as kind,
-        cast(outcomes.outcome_metric_value as double) as value,
+        outcomes.outcome_metric_name as event_kind,
+        cast(outcomes.outcome_metric_value as double) as event_value,
         null as detail
     from outcomes
     inner join task_sessions on outcomes.task_id = task_sessions.task_id
@@ -210,7 +210,7 @@ final as (
         event_type,
         event_at,
         row_number() over (
-            partition by session_id order by event_at, event_type, event_id
+            partition by session_id order by event_at asc, event_type asc, event_id asc
         ) as event_order,
         output_id,
         task_id,
@@ -221,8 +221,8 @@ final as (
         is_shadow,
         retrieved_document_ids,
         cited_document_ids,
-        kind,
-        value,
+        event_kind,
+        event_value,
         detail
     from chain
 )

@@ -45,12 +45,12 @@ final as (
     from tests
     inner join per_version as after_change
         on
-            tests.label_name = after_change.label_name
-            and tests.taxonomy_version = after_change.taxonomy_version
+        tests.label_name = after_change.label_name
+        and tests.taxonomy_version = after_change.taxonomy_version
     inner join per_version as before_change
         on
-            tests.label_name = before_change.label_name
-            and tests.previous_taxonomy_version = before_change.taxonomy_version
+        tests.label_name = before_change.label_name
+        and tests.previous_taxonomy_version = before_change.taxonomy_version
 )
 
 select * from final

@@ -82,29 +82,37 @@ flagged as (
 
 signals as (
     -- one row per (response, signal it carries)
-    select output_id, task_type, outcome_success, 'thumbs_down' as signal
-    from flagged where has_thumbs_down
+    select output_id, task_type, outcome_success, 'thumbs_down' as review_signal
+    from flagged
+    where has_thumbs_down
     union all
-    select output_id, task_type, outcome_success, 'heavy_edit' as signal
-    from flagged where has_heavy_edit
+    select output_id, task_type, outcome_success, 'heavy_edit' as review_signal
+    from flagged
+    where has_heavy_edit
     union all
-    select output_id, task_type, outcome_success, 'retry' as signal
-    from flagged where is_retried
+    select output_id, task_type, outcome_success, 'retry' as review_signal
+    from flagged
+    where is_retried
     union all
-    select output_id, task_type, outcome_success, 'abandon' as signal
-    from flagged where is_abandoned
+    select output_id, task_type, outcome_success, 'abandon' as review_signal
+    from flagged
+    where is_abandoned
     union all
-    select output_id, task_type, outcome_success, 'escalation' as signal
-    from flagged where is_escalated
+    select output_id, task_type, outcome_success, 'escalation' as review_signal
+    from flagged
+    where is_escalated
     union all
-    select output_id, task_type, outcome_success, 'failed_evaluation' as signal
-    from flagged where has_failed_evaluation
+    select output_id, task_type, outcome_success, 'failed_evaluation' as review_signal
+    from flagged
+    where has_failed_evaluation
     union all
-    select output_id, task_type, outcome_success, 'low_groundedness' as signal
-    from flagged where has_low_groundedness
+    select output_id, task_type, outcome_success, 'low_groundedness' as review_signal
+    from flagged
+    where has_low_groundedness
     union all
-    select output_id, task_type, outcome_success, 'trusted_disagreement' as signal
-    from flagged where has_trusted_disagreement
+    select output_id, task_type, outcome_success, 'trusted_disagreement' as review_signal
+    from flagged
+    where has_trusted_disagreement
 ),
 
 workflow_rates as (
@@ -118,11 +126,11 @@ workflow_rates as (
 signal_rates as (
     select
         task_type,
-        signal,
+        review_signal,
         count(outcome_success) as signal_outcome_count,
         avg(outcome_success) as signal_outcome_rate
     from signals
-    group by task_type, signal
+    group by task_type, review_signal
 ),
 
 signal_impacts as (
@@ -142,7 +150,7 @@ signal_impacts as (
 item_signals as (
     select
         signals.output_id,
-        signals.signal,
+        signals.review_signal,
         signal_impacts.expected_impact,
         signal_impacts.signal_outcome_count,
         signal_impacts.signal_outcome_rate,
@@ -150,17 +158,18 @@ item_signals as (
         count(*) over (partition by signals.output_id) as signal_count,
         row_number() over (
             partition by signals.output_id
-            order by signal_impacts.expected_impact desc, signals.signal
+            order by signal_impacts.expected_impact desc, signals.review_signal asc
         ) as impact_rank
     from signals
     inner join signal_impacts
-        on signals.task_type = signal_impacts.task_type and signals.signal = signal_impacts.signal
+        on signals.task_type = signal_impacts.task_type
+        and signals.review_signal = signal_impacts.review_signal
 ),
 
 item_signal_lists as (
     select
         output_id,
-        {{ dbt.listagg('signal', "', '", 'order by signal') }} as signals
+        {{ string_list_agg('review_signal') }} as signals
     from signals
     group by output_id
 ),
@@ -200,11 +209,11 @@ scored as (
         flagged.model_id,
         flagged.model_version,
         item_signal_lists.signals,
-        cast(item_signals.signal_count as bigint) as signal_count,
-        item_signals.signal as primary_signal,
+        cast(item_signals.review_signal_count as bigint) as signal_count,
+        item_signals.review_signal as primary_signal,
         item_signals.expected_impact,
-        cast(item_signals.signal_outcome_count as bigint) as primary_signal_outcome_count,
-        item_signals.signal_outcome_rate as primary_signal_outcome_rate,
+        cast(item_signals.review_signal_outcome_count as bigint) as primary_signal_outcome_count,
+        item_signals.review_signal_outcome_rate as primary_signal_outcome_rate,
         item_signals.workflow_outcome_rate,
         cast(version_volumes.version_volume as bigint) as version_volume,
         coalesce(tiers.segment_weight, 1.0) as segment_weight,
@@ -216,11 +225,11 @@ scored as (
     inner join item_signal_lists on flagged.output_id = item_signal_lists.output_id
     inner join version_volumes
         on
-            flagged.task_type = version_volumes.task_type
-            and flagged.interaction_week = version_volumes.interaction_week
-            and flagged.prompt_version is not distinct from version_volumes.prompt_version
-            and flagged.model_id is not distinct from version_volumes.model_id
-            and flagged.model_version is not distinct from version_volumes.model_version
+        flagged.task_type = version_volumes.task_type
+        and flagged.interaction_week = version_volumes.interaction_week
+        and flagged.prompt_version is not distinct from version_volumes.prompt_version
+        and flagged.model_id is not distinct from version_volumes.model_id
+        and flagged.model_version is not distinct from version_volumes.model_version
     left join tiers on flagged.tenant_id = tiers.tenant_id
     left join first_labels on flagged.output_id = first_labels.output_id
 ),
@@ -234,7 +243,7 @@ final as (
                 then ln(unit_hash) / (expected_impact * version_volume * segment_weight)
         end as sample_key,
         coalesce(
-            first_labeled_at < {{ dbt.dateadd('day', 7, 'cast(triage_week as timestamp)') }},
+            first_labeled_at < cast({{ add_days('triage_week', 7) }} as timestamp),
             false
         ) as is_labeled_before_queue
     from scored

@@ -66,7 +66,7 @@ ranked as (
         *,
         row_number() over (
             partition by task_type, triage_week
-            order by sample_key desc nulls last, unit_hash desc, output_id
+            order by sample_key desc nulls last, unit_hash desc, output_id asc
         ) as queue_rank
     from candidates
     where not is_labeled_before_queue
@@ -118,8 +118,8 @@ final as (
     from queued
     inner join slots
         on
-            queued.task_type = slots.task_type
-            and (queued.queue_rank - 1) % queued.labeler_count = slots.slot
+        queued.task_type = slots.task_type
+        and (queued.queue_rank - 1) % queued.labeler_count = slots.slot
 )
 
 select * from final
