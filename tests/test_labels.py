@@ -70,6 +70,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         == 0
     )
+    now = parse_now(TEST_NOW)
+    run_dbt(["seed"], wh, now=now)
     run_dbt(
         [
             "run",

@@ -83,7 +83,7 @@ def _agreement() -> None:
         "cohen_kappa",
         "krippendorff_alpha",
     ]
-    st.table(pairs[cols].round(3).astype("string").reset_index(drop=True))
+    st.table(pairs[cols].round(3).astype("string").fillna("").reset_index(drop=True))
     st.subheader("Each labeler against the majority of the others")
     quality = query(
         f"select * from {T_LABELER_QUALITY} order by label_name, taxonomy_version, agreement_rank"
