@@ -93,7 +93,7 @@ def test_labels_page_shows_the_label_marts(page: Any, setup: dict[str, Any]) -> 
     mart = rows(
         setup["analyst"],
         "select labeler_a, labeler_b, round(cohen_kappa, 3) from marts.fct_label_agreement "
-        "order by all",
+        "order by label_name, taxonomy_version, labeler_a, labeler_b",
     )
     shown = [(r["labeler_a"], r["labeler_b"], r["cohen_kappa"]) for r in pairs]
     assert shown == [(a, b, "" if k is None else str(k)) for a, b, k in mart]
