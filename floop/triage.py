@@ -11,6 +11,7 @@ import duckdb
 
 from floop.errors import OperationalError
 from floop.sql import sql_str
+from floop.warehouse import table_exists
 
 QUEUE = "marts.fct_triage_queue"
 PROGRESS = "marts.fct_triage_progress"
@@ -62,11 +63,7 @@ def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as exc:
         raise OperationalError(f"cannot open {warehouse}: {str(exc).splitlines()[0]}") from None
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = 'fct_triage_queue'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not table_exists(con, QUEUE):
         con.close()
         raise OperationalError(f"{warehouse} has no {QUEUE}: run `floop run` first")
     return con
