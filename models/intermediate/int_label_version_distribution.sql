@@ -2,22 +2,23 @@
 -- appeared (by their first label). Grain: one row per (label_name, taxonomy_version,
 -- label_value) labeled at least once; undeclared values included. The input of the
 -- chi-squared test of int_taxonomy_change_tests (aggregated rows only).
-with labels as (
+with weekly as (
     select
         label_name,
         taxonomy_version,
         label_value,
-        labeled_at,
-        is_declared_value
-    from {{ ref('int_label_events') }}
+        is_declared_value,
+        label_count,
+        first_labeled_at
+    from {{ ref('int_label_values_weekly') }}
 ),
 
 versions as (
     select
         label_name,
         taxonomy_version,
-        min(labeled_at) as version_first_labeled_at
-    from labels
+        min(first_labeled_at) as version_first_labeled_at
+    from weekly
     group by label_name, taxonomy_version
 ),
 
@@ -36,8 +37,8 @@ counts as (
         taxonomy_version,
         label_value,
         bool_and(is_declared_value) as is_declared_value,
-        count(*) as label_count
-    from labels
+        sum(label_count) as label_count
+    from weekly
     group by label_name, taxonomy_version, label_value
 ),
 

@@ -3,14 +3,15 @@
 -- one (label_value, taxonomy_version): a new version starts a new line (is_version_break on
 -- its first week), so shares of different taxonomies are never joined into one line.
 -- Undeclared values are rows with is_declared_value = false (counted, never dropped).
-with labels as (
+with counts as (
     select
         label_name,
+        label_week,
         taxonomy_version,
         label_value,
-        label_week,
-        is_declared_value
-    from {{ ref('int_label_events') }}
+        is_declared_value,
+        label_count
+    from {{ ref('int_label_values_weekly') }}
 ),
 
 versions as (
@@ -21,18 +22,6 @@ versions as (
         min(version_first_labeled_at) as version_first_labeled_at
     from {{ ref('int_label_version_distribution') }}
     group by label_name, taxonomy_version, previous_taxonomy_version
-),
-
-counts as (
-    select
-        label_name,
-        label_week,
-        taxonomy_version,
-        label_value,
-        bool_and(is_declared_value) as is_declared_value,
-        count(*) as label_count
-    from labels
-    group by label_name, label_week, taxonomy_version, label_value
 ),
 
 final as (
