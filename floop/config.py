@@ -18,6 +18,9 @@ POLICIES_DIR = PROJECT_DIR / "policies"
 WORKFLOWS_SEED = PROJECT_DIR / "seeds" / "workflows.csv"
 # Experiment and rollout configs, one YAML file each (floop.experiments).
 EXPERIMENTS_DIR = PROJECT_DIR / "experiments"
+# Label taxonomies, one YAML file per label_name (floop.taxonomy), and the seed made from them.
+TAXONOMIES_DIR = PROJECT_DIR / "taxonomies"
+TAXONOMY_SEED = PROJECT_DIR / "seeds" / "labeling" / "label_taxonomy.csv"
 
 
 def _path(env: str, default: Path) -> Path:

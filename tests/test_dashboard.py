@@ -58,15 +58,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(warehouse: Path, log_path: Path, timeout: float = 120.0) -> Iterator[str]:
+def serve(
+    warehouse: Path, log_path: Path, timeout: float = 120.0, landing: Path | None = None
+) -> Iterator[str]:
     """Start the app with `floop dashboard`'s command; yield its URL; kill its process group."""
     from floop.dashboard import streamlit_command, streamlit_env
 
     port = free_port()
     with log_path.open("w") as log:
         proc = subprocess.Popen(
-            streamlit_command(warehouse, port),
-            env=streamlit_env(warehouse),
+            streamlit_command(warehouse, port, landing=landing),
+            env=streamlit_env(warehouse, landing),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, ended as one below

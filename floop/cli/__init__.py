@@ -24,11 +24,24 @@ from floop.cli import (
     run,
     simulate,
     trace_import,
+    triage,
 )
 from floop.cli.args import Parser
 from floop.errors import FloopError
 
-COMMANDS = (ingest, run, simulate, export, dashboard, docs, trace_import, forget, goldens, gate)
+COMMANDS = (
+    ingest,
+    run,
+    simulate,
+    export,
+    dashboard,
+    docs,
+    trace_import,
+    forget,
+    goldens,
+    triage,
+    gate,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from floop import dashboard
 from floop.cli.args import port
-from floop.config import Layout
+from floop.config import Layout, landing_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +27,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "beside $FLOOP_WAREHOUSE)",
     )
     p.add_argument("--port", type=port, default=8501, help="port (default 8501)")
+    p.add_argument(
+        "--landing",
+        default=None,
+        metavar="DIR",
+        help="landing folder the Review page writes label events into (default $FLOOP_LANDING "
+        "or landing/)",
+    )
     p.set_defaults(func=_dashboard)
 
 
 def _dashboard(args: argparse.Namespace) -> int:
     warehouse = args.warehouse or Layout.for_warehouse().analyst_copy
-    return dashboard.serve(Path(warehouse).expanduser().resolve(), args.port)
+    landing = Path(args.landing).expanduser().resolve() if args.landing else landing_dir()
+    return dashboard.serve(Path(warehouse).expanduser().resolve(), args.port, landing)

@@ -1,7 +1,9 @@
 """`floop dashboard`: the Streamlit dashboards over the marts, served on 127.0.0.1.
 
 The app reads the analyst copy (or `--warehouse FILE`) read-only. Every number it shows is a
-value of a mart row: the app selects and filters rows, it never re-aggregates rates.
+value of a mart row: the app selects and filters rows, it never re-aggregates rates. The one
+thing it writes is the Review page's answers: label events, as new files in the landing folder
+(`--landing DIR`), never into a table.
 """
 
 from __future__ import annotations
@@ -20,10 +22,15 @@ APP_PATH = Path(__file__).resolve().parent / "app.py"
 
 # The app finds its warehouse here when started without `-- --warehouse FILE`.
 WAREHOUSE_ENV = "FLOOP_DASHBOARD_WAREHOUSE"
+# ... and the landing folder the Review page writes label events into.
+LANDING_ENV = "FLOOP_DASHBOARD_LANDING"
 
 
-def streamlit_command(warehouse: Path, port: int, address: str = "127.0.0.1") -> list[str]:
+def streamlit_command(
+    warehouse: Path, port: int, address: str = "127.0.0.1", landing: Path | None = None
+) -> list[str]:
     """The exact command that serves the app; the browser tests start it the same way."""
+    extra = ["--landing", str(landing)] if landing else []
     return [
         sys.executable,
         "-m",
@@ -44,10 +51,11 @@ def streamlit_command(warehouse: Path, port: int, address: str = "127.0.0.1") ->
         "--",
         "--warehouse",
         str(warehouse),
+        *extra,
     ]
 
 
-def streamlit_env(warehouse: Path) -> dict[str, str]:
+def streamlit_env(warehouse: Path, landing: Path | None = None) -> dict[str, str]:
     env = dict(os.environ)
     # The app runs as a script: make `floop` importable even without an installed package.
     path = [str(config.PROJECT_DIR), *filter(None, [env.get("PYTHONPATH")])]
@@ -59,6 +67,8 @@ def streamlit_env(warehouse: Path) -> dict[str, str]:
             "DO_NOT_TRACK": "1",
         }
     )
+    if landing:
+        env[LANDING_ENV] = str(landing)
     return env
 
 
@@ -79,11 +89,15 @@ def check_warehouse(warehouse: Path) -> None:
         raise OperationalError(f"{warehouse} cannot be read as a DuckDB file: {first}") from None
 
 
-def serve(warehouse: Path, port: int) -> int:
-    """Serve the app on 127.0.0.1:PORT until interrupted; the exit code of Streamlit."""
+def serve(warehouse: Path, port: int, landing: Path | None = None) -> int:
+    """Serve the app on 127.0.0.1:PORT until interrupted; the exit code of Streamlit. The
+    Review page writes label events into LANDING (none: the page only shows the queue)."""
     check_warehouse(warehouse)
     print(f"floop dashboard: http://127.0.0.1:{port}  (reading {warehouse} read-only)")
     try:
-        return subprocess.call(streamlit_command(warehouse, port), env=streamlit_env(warehouse))
+        return subprocess.call(
+            streamlit_command(warehouse, port, landing=landing),
+            env=streamlit_env(warehouse, landing),
+        )
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from floop.dashboard.data import warehouse_path
-from floop.dashboard.views import datasets, overview, versions, what_changed
+from floop.dashboard.views import datasets, labels, overview, review, versions, what_changed
 
 
 def main() -> None:
@@ -26,6 +26,8 @@ def main() -> None:
             st.Page(versions.render, title="Versions", url_path="versions"),
             st.Page(what_changed.render, title="What changed", url_path="what_changed"),
             st.Page(datasets.render, title="Datasets", url_path="datasets"),
+            st.Page(labels.render, title="Labels", url_path="labels"),
+            st.Page(review.render, title="Review", url_path="review"),
         ]
     )
     nav.run()

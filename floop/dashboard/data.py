@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from floop import config
-from floop.dashboard import WAREHOUSE_ENV
+from floop.dashboard import LANDING_ENV, WAREHOUSE_ENV
 
 # Tables of the analyst copy the pages read (docs/architecture.md); their columns are pinned by
 # the dbt contracts in models/marts/**/_models.yml, so the pages name columns directly.
@@ -31,6 +31,13 @@ T_WORKFLOWS = "marts.dim_workflows"
 T_VERSIONS = "marts.dim_versions"
 T_LINEAGE = "marts.fct_dataset_lineage"
 T_GOLDENS = "marts.fct_golden_results"
+T_TRIAGE_QUEUE = "marts.fct_triage_queue"
+T_TRIAGE_PROGRESS = "marts.fct_triage_progress"
+T_REVIEW_CONTEXT = "marts.fct_review_context"
+T_LABEL_AGREEMENT = "marts.fct_label_agreement"
+T_LABELER_QUALITY = "marts.fct_labeler_quality"
+T_TAXONOMY_CHANGES = "marts.fct_taxonomy_changes"
+T_LABEL_TREND = "marts.fct_label_value_trend"
 
 
 def warehouse_path() -> Path:
@@ -43,6 +50,16 @@ def warehouse_path() -> Path:
     if value:
         return Path(value)
     return config.Layout.for_warehouse().analyst_copy
+
+
+def landing_path() -> Path | None:
+    """The landing folder the Review page writes into: `-- --landing DIR`, else the launcher's
+    environment variable; None when the app was started without one."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--landing", default=None)
+    known, _ = parser.parse_known_args(sys.argv[1:])
+    value = known.landing or os.environ.get(LANDING_ENV)
+    return Path(value) if value else None
 
 
 def read(path: Path | str, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:

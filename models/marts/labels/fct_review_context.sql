@@ -1,0 +1,230 @@
+-- The chain of events a labeler sees for a queued response (the Review page). Grain: one row
+-- per (session_id, event_id) over the sessions of fct_triage_queue's items: the session's
+-- interactions (versions, retrieved and cited documents), their feedback (comments only
+-- redacted), evaluations and labels, and the outcomes of their tasks. Person keys are left
+-- out; text exists only redacted.
+with sessions as (
+    select distinct session_id
+    from {{ ref('fct_triage_queue') }}
+),
+
+interactions as (
+    select
+        session_id,
+        event_id,
+        output_id,
+        task_id,
+        tenant_id,
+        event_at,
+        prompt_version,
+        model_id,
+        model_version,
+        knowledge_version,
+        is_shadow,
+        retrieval_ids,
+        cited_ids
+    from {{ ref('stg_interactions') }}
+    where session_id in (select sessions.session_id from sessions)
+),
+
+feedback as (
+    select
+        event_id,
+        output_id,
+        event_at,
+        feedback_type,
+        feedback_value,
+        feedback_text_redacted,
+        document_id,
+        actor_role
+    from {{ ref('stg_feedback') }}
+    where output_id in (select interactions.output_id from interactions)
+),
+
+evaluations as (
+    select
+        event_id,
+        output_id,
+        event_at,
+        evaluator_id,
+        eval_metric,
+        eval_value,
+        eval_passed
+    from {{ ref('stg_evaluations') }}
+    where output_id in (select interactions.output_id from interactions)
+),
+
+labels as (
+    select
+        event_id,
+        output_id,
+        event_at,
+        labeler_id,
+        label_name,
+        taxonomy_version,
+        label_value
+    from {{ ref('stg_labels') }}
+    where output_id in (select interactions.output_id from interactions)
+),
+
+outcomes as (
+    select
+        event_id,
+        task_id,
+        event_at,
+        outcome_metric_name,
+        outcome_metric_value
+    from {{ ref('stg_outcomes') }}
+    where task_id in (select interactions.task_id from interactions)
+),
+
+output_sessions as (
+    select distinct
+        output_id,
+        session_id,
+        task_id
+    from interactions
+),
+
+task_sessions as (
+    select distinct
+        task_id,
+        session_id
+    from interactions
+),
+
+chain as (
+    select
+        session_id,
+        event_id,
+        'interaction' as event_type,
+        event_at,
+        output_id,
+        task_id,
+        prompt_version,
+        model_id,
+        model_version,
+        knowledge_version,
+        is_shadow,
+        {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
+        {{ list_to_string('cited_ids') }} as cited_document_ids,
+        cast(null as varchar) as event_kind,
+        cast(null as double) as event_value,
+        cast(null as varchar) as detail
+    from interactions
+    union all
+    select
+        output_sessions.session_id,
+        feedback.event_id,
+        'feedback' as event_type,
+        feedback.event_at,
+        feedback.output_id,
+        output_sessions.task_id,
+        null as prompt_version,
+        null as model_id,
+        null as model_version,
+        null as knowledge_version,
+        null as is_shadow,
+        null as retrieved_document_ids,
+        null as cited_document_ids,
+        feedback.feedback_type as event_kind,
+        cast(feedback.feedback_value as double) as event_value,
+        coalesce(
+            feedback.feedback_text_redacted,
+            'document ' || feedback.document_id,
+            'by ' || feedback.actor_role
+        ) as detail
+    from feedback
+    inner join output_sessions on feedback.output_id = output_sessions.output_id
+    union all
+    select
+        output_sessions.session_id,
+        evaluations.event_id,
+        'evaluation' as event_type,
+        evaluations.event_at,
+        evaluations.output_id,
+        output_sessions.task_id,
+        null as prompt_version,
+        null as model_id,
+        null as model_version,
+        null as knowledge_version,
+        null as is_shadow,
+        null as retrieved_document_ids,
+        null as cited_document_ids,
+        evaluations.eval_metric as event_kind,
+        cast(evaluations.eval_value as double) as event_value,
+        evaluations.evaluator_id || case
+            when evaluations.eval_passed then ': passed'
+            when not evaluations.eval_passed then ': failed'
+            else ''
+        end as detail
+    from evaluations
+    inner join output_sessions on evaluations.output_id = output_sessions.output_id
+    union all
+    select
+        output_sessions.session_id,
+        labels.event_id,
+        'label' as event_type,
+        labels.event_at,
+        labels.output_id,
+        output_sessions.task_id,
+        null as prompt_version,
+        null as model_id,
+        null as model_version,
+        null as knowledge_version,
+        null as is_shadow,
+        null as retrieved_document_ids,
+        null as cited_document_ids,
+        labels.label_name as event_kind,
+        null as event_value,
+        labels.labeler_id || ': ' || labels.label_value
+        || ' (taxonomy ' || labels.taxonomy_version || ')' as detail
+    from labels
+    inner join output_sessions on labels.output_id = output_sessions.output_id
+    union all
+    select
+        task_sessions.session_id,
+        outcomes.event_id,
+        'outcome' as event_type,
+        outcomes.event_at,
+        null as output_id,
+        outcomes.task_id,
+        null as prompt_version,
+        null as model_id,
+        null as model_version,
+        null as knowledge_version,
+        null as is_shadow,
+        null as retrieved_document_ids,
+        null as cited_document_ids,
+        outcomes.outcome_metric_name as event_kind,
+        cast(outcomes.outcome_metric_value as double) as event_value,
+        null as detail
+    from outcomes
+    inner join task_sessions on outcomes.task_id = task_sessions.task_id
+),
+
+final as (
+    select
+        session_id,
+        event_id,
+        event_type,
+        event_at,
+        row_number() over (
+            partition by session_id order by event_at asc, event_type asc, event_id asc
+        ) as event_order,
+        output_id,
+        task_id,
+        prompt_version,
+        model_id,
+        model_version,
+        knowledge_version,
+        is_shadow,
+        retrieved_document_ids,
+        cited_document_ids,
+        event_kind,
+        event_value,
+        detail
+    from chain
+)
+
+select * from final
