@@ -50,7 +50,7 @@ class BanditConfig:
 class ArmRewards:
     """One arm's data: randomization units seen, and rewards (outcomes + proxies) of tasks."""
 
-    units: int
+    randomization_units: int
     reward_successes: float
     reward_trials: float
 
@@ -72,13 +72,13 @@ def default_seed(experiment_id: str) -> int:
 def allocate(bandit: BanditConfig, rewards: Mapping[str, ArmRewards]) -> dict[str, ArmAllocation]:
     """Weights for every planned arm (an arm without data has 0 units). Arms seen in the data
     but not configured get no weight: the router cannot serve them."""
-    empty = ArmRewards(units=0, reward_successes=0.0, reward_trials=0.0)
+    empty = ArmRewards(randomization_units=0, reward_successes=0.0, reward_trials=0.0)
     arms = {arm: rewards.get(arm, empty) for arm in sorted(bandit.planned)}
     posteriors = {
         arm: (1.0 + r.reward_successes, 1.0 + r.reward_trials - r.reward_successes)
         for arm, r in arms.items()
     }
-    ready = all(r.units >= bandit.min_units_per_arm for r in arms.values())
+    ready = all(r.randomization_units >= bandit.min_units_per_arm for r in arms.values())
     if not ready:
         return {
             arm: ArmAllocation(a, b, None, bandit.planned[arm], False)

@@ -33,7 +33,7 @@ def model(dbt, session):
         mine = rewards[rewards["experiment_id"] == bandit.experiment_id]
         arms = {
             r.variant: ArmRewards(
-                units=int(r.units),
+                randomization_units=int(r.randomization_units),
                 reward_successes=float(r.successes + r.proxy_reward_sum),
                 reward_trials=float(r.tasks_with_outcome + r.tasks_with_proxy),
             )

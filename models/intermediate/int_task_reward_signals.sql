@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- The reward inputs of every task: its outcome-carrying response (the last non-shadow one),
 -- whether its primary outcome has arrived and was a success, and the pattern of implicit
 -- signals on it — the bandit's proxy for a reward whose outcome is still to come. One row per

@@ -16,7 +16,7 @@ bandits as (
     select
         weights.experiment_id,
         bool_and(weights.is_updated) as is_updated,
-        min(coalesce(rewards.units, 0)) as min_arm_units,
+        min(coalesce(rewards.randomization_units, 0)) as min_arm_randomization_units,
         max(rewards.data_watermark) as data_watermark
     from weights
     left join rewards
@@ -40,10 +40,10 @@ final as (
         weights.posterior_beta,
         weights.posterior_alpha
         / (weights.posterior_alpha + weights.posterior_beta) as posterior_mean,
-        coalesce(rewards.units, 0) as units,
+        coalesce(rewards.randomization_units, 0) as randomization_units,
         weights.min_units_per_arm,
-        bandits.min_arm_units,
-        coalesce(rewards.tasks, 0) as tasks,
+        bandits.min_arm_randomization_units,
+        coalesce(rewards.tasks_served, 0) as tasks_served,
         coalesce(rewards.tasks_with_outcome, 0) as tasks_with_outcome,
         coalesce(rewards.successes, 0) as successes,
         coalesce(rewards.tasks_pending_outcome, 0) as tasks_pending_outcome,

@@ -11,7 +11,7 @@
 -- change among interactions on one knowledge version, and vice versa), pooled with weights
 -- n1 n0 / (n1 + n0) over the strata with at least `change_min_stratum_tasks` tasks with an
 -- outcome on each side; the verdict follows that estimate, and with no such stratum it is
--- `confounded`, naming the other changes — never `helped`.
+-- `confounded`, naming the other changes: never `helped`.
 with interactions as (
     select
         task_type,
@@ -223,7 +223,7 @@ cell_kinds as (
 ),
 
 -- the changes of other kinds in the same workflow-week
-overlaps as (
+concurrent as (
     select
         changes.task_type,
         changes.interaction_week,
@@ -245,29 +245,29 @@ overlaps as (
 -- the week before, on the same other versions
 strata as (
     select
-        overlaps.task_type,
-        overlaps.interaction_week,
-        overlaps.version_kind,
-        overlaps.version_id,
+        concurrent.task_type,
+        concurrent.interaction_week,
+        concurrent.version_kind,
+        concurrent.version_id,
         cur.stratum,
         cast(cur.tasks_with_outcome as double) as n1,
         cast(cur.successes as double) as s1,
         cast(base.tasks_with_outcome as double) as n0,
         cast(base.successes as double) as s0
-    from overlaps
+    from concurrent
     inner join displaced
-        on overlaps.task_type = displaced.task_type
-        and overlaps.version_kind = displaced.version_kind
-        and overlaps.interaction_week = displaced.interaction_week
+        on concurrent.task_type = displaced.task_type
+        and concurrent.version_kind = displaced.version_kind
+        and concurrent.interaction_week = displaced.interaction_week
     inner join cell_kinds as cur
-        on overlaps.task_type = cur.task_type
-        and overlaps.interaction_week = cur.interaction_week
-        and overlaps.version_kind = cur.version_kind
-        and overlaps.version_id = cur.version_id
+        on concurrent.task_type = cur.task_type
+        and concurrent.interaction_week = cur.interaction_week
+        and concurrent.version_kind = cur.version_kind
+        and concurrent.version_id = cur.version_id
     inner join cell_kinds as base
-        on overlaps.task_type = base.task_type
-        and overlaps.interaction_week = cast(base.interaction_week + interval 7 day as date)
-        and overlaps.version_kind = base.version_kind
+        on concurrent.task_type = base.task_type
+        and concurrent.interaction_week = cast(base.interaction_week + interval 7 day as date)
+        and concurrent.version_kind = base.version_kind
         and displaced.displaced_version_id = base.version_id
         and cur.stratum = base.stratum
     where
@@ -326,7 +326,7 @@ joined as (
         cur.retry_rate - base.retry_rate as retry_rate_delta,
         cur.escalation_rate - base.escalation_rate as escalation_rate_delta,
         cur.edit_distance_mean - base.edit_distance_mean as edit_distance_delta,
-        overlaps.overlapping_changes,
+        concurrent.overlapping_changes,
         coalesce(stratified.strata_used, 0) as strata_used,
         stratified.stratified_tasks_with_outcome,
         stratified.stratified_baseline_tasks_with_outcome,
@@ -350,11 +350,11 @@ joined as (
         and displaced.version_kind = base.version_kind
         and displaced.displaced_version_id = base.version_id
         and changes.interaction_week = cast(base.interaction_week + interval 7 day as date)
-    left join overlaps
-        on changes.task_type = overlaps.task_type
-        and changes.interaction_week = overlaps.interaction_week
-        and changes.version_kind = overlaps.version_kind
-        and changes.version_id = overlaps.version_id
+    left join concurrent
+        on changes.task_type = concurrent.task_type
+        and changes.interaction_week = concurrent.interaction_week
+        and changes.version_kind = concurrent.version_kind
+        and changes.version_id = concurrent.version_id
     left join stratified
         on changes.task_type = stratified.task_type
         and changes.interaction_week = stratified.interaction_week
@@ -436,7 +436,9 @@ final as (
             else 'stratified'
         end as verdict_basis,
         case
-            when outcome_delta is not null and overlapping_changes is not null
+            when
+                outcome_delta is not null
+                and overlapping_changes is not null
                 and stratified_outcome_delta is null
                 then overlapping_changes
         end as confounded_with
