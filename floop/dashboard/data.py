@@ -30,6 +30,9 @@ T_HEALTH = "marts.fct_data_health_daily"
 T_WORKFLOWS = "marts.dim_workflows"
 T_VERSIONS = "marts.dim_versions"
 T_LINEAGE = "marts.fct_dataset_lineage"
+T_EXPERIMENT_ARMS = "marts.fct_experiment_arms"
+T_BANDITS = "marts.fct_bandit_allocations"
+T_GATES = "marts.fct_version_gates"
 
 
 def warehouse_path() -> Path:
