@@ -443,7 +443,7 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     }
     assert shown == expected
     assert all(r["delta"].endswith(" pp") for r in table_rows(page, 0))
-    drawn = svg_marks(page, '[class*="st-key-changes_delta"]')
+    drawn = svg_marks(page, 0)
     # the legend: every verdict in its fixed colour, whatever verdicts the data has
     assert drawn["legend"] == VERDICT_COLORS
     # every change with a delta is one point, coloured by its verdict
@@ -474,30 +474,28 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
 T_WEEKLY = "marts.fct_version_outcomes_weekly"
 
 
-def svg_marks(page: Any, container: str) -> dict[str, Any]:
-    """What an SVG Vega chart inside CONTAINER drew: legend label -> symbol colour, the fill
-    of every point, each black rule's x with the x of its panel's '0' axis tick, its texts."""
+def svg_marks(page: Any, index: int) -> dict[str, Any]:
+    """What the INDEX-th chart of the page (drawn as SVG) drew: legend label -> symbol colour, the fill
+    of every point, each zero rule's x with the x of the '0' axis tick, its texts."""
     return page.evaluate(
-        """(container) => {
-        const root = document.querySelector(container + ' svg.marks');
+        """([sel, index]) => {
+        const root = document.querySelectorAll(sel)[index].querySelector('svg.marks');
         const legend = {};
         const labels = [...root.querySelectorAll('.role-legend-label text')];
         const symbols = [...root.querySelectorAll('.role-legend-symbol path')];
         labels.forEach((t, i) => { legend[t.textContent] = symbols[i].getAttribute('fill'); });
         const points = [...root.querySelectorAll('.change_points_marks path')]
             .map(p => p.getAttribute('fill'));
-        const zero_lines = [...root.querySelectorAll('.zero_line_marks line')].map(line => {
-            const panel = line.closest('.role-scope') || root;
-            const tick = [...panel.querySelectorAll('.role-axis-label text')]
-                .find(t => t.textContent.trim() === '0');
-            const x = line.getBoundingClientRect().left;
-            return [x, tick ? tick.getBoundingClientRect().left
-                + tick.getBoundingClientRect().width / 2 : NaN];
-        });
+        // the panels share the x scale; the axis (with its '0' tick) is drawn once
+        const tick = [...root.querySelectorAll('.role-axis-label text')]
+            .find(t => t.textContent.trim() === '0');
+        const tick_x = tick.getBoundingClientRect().left + tick.getBoundingClientRect().width / 2;
+        const zero_lines = [...root.querySelectorAll('.zero_line_marks line')]
+            .map(line => [line.getBoundingClientRect().left, tick_x]);
         const texts = [...root.querySelectorAll('text')].map(t => t.textContent);
         return {legend, points, zero_lines, texts};
     }""",
-        container,
+        [CHART, index],
     )
 
 

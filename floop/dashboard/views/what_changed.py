@@ -122,7 +122,13 @@ def _delta_chart(df: pd.DataFrame) -> None:
     base = alt.Chart(plot).encode(
         y=alt.Y("change:N", title=None, axis=alt.Axis(labelLimit=400)), color=VERDICT_COLOR
     )
-    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="black", strokeWidth=1.5)
+    # one zero rule per week panel (a facet needs every layer on the same data)
+    zero = (
+        alt.Chart(plot)
+        .transform_aggregate(changes="count()", groupby=["week"])
+        .transform_calculate(zero="0")
+        .mark_rule(color="black", strokeWidth=1.5)
+    )
     st.subheader("Primary outcome delta of every change (percentage points), with 95% interval")
     layered = alt.layer(
         zero.encode(x=alt.X("zero:Q", title="delta vs displaced version (pp)")).properties(
