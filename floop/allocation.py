@@ -6,11 +6,11 @@ counts its outcome and a task still waiting counts the proxy of its implicit sig
 fraction of a success; the SQL intermediates `int_experiment_arm_rewards` and
 `int_implicit_signal_calibration` compute both). Weights are top-two Thompson sampling
 (`floop.stats.thompson_top_two`: 10,000 seeded draws, a floor of 1% per arm, beta 0.9). Until
-every arm has `min_units_per_arm` units the planned weights stay: a bandit that moved traffic
+every arm has `minimum_units_per_arm` units the planned weights stay: a bandit that moved traffic
 on a handful of tasks would starve an arm before it was measured.
 
-The same rewards and the same configuration always give the same weights (the seed is the
-configuration's, else a checksum of the experiment id).
+The same rewards and the same configuration always give the same weights (the draws are seeded
+by a checksum of the experiment id).
 """
 
 from __future__ import annotations
@@ -19,20 +19,14 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from floop import config
-from floop.errors import OperationalError
+from floop.experiments import load_experiments
 from floop.stats import thompson_top_two
 from floop.stats.bandit import best_arm_probabilities
 
 DRAWS = 10_000
 FLOOR = 0.01
 TOP_TWO_BETA = 0.9
-DEFAULT_MIN_UNITS_PER_ARM = 100
-EXPERIMENTS_DIR = config.PROJECT_DIR / "experiments"
 
 
 @dataclass(frozen=True)
@@ -44,6 +38,7 @@ class BanditConfig:
     planned: dict[str, float]
     min_units_per_arm: int
     seed: int
+    randomization_unit: str = "user_key"
 
 
 @dataclass(frozen=True)
@@ -95,52 +90,18 @@ def allocate(bandit: BanditConfig, rewards: Mapping[str, ArmRewards]) -> dict[st
     }
 
 
-def load_bandits(directory: Path = EXPERIMENTS_DIR) -> list[BanditConfig]:
-    """The experiments configured with `mode: bandit` in DIRECTORY/*.yml, by id.
-
-    Reads only the keys the allocation needs (experiment_id, workflow, mode, arms,
-    min_units_per_arm, seed); the full validation of an experiment file belongs to the
-    experiment configuration loader."""
-    bandits = []
-    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(doc, dict):
-            raise OperationalError(f"{path}: expected a mapping of keys, got {type(doc).__name__}")
-        if doc.get("mode") == "bandit":
-            bandits.append(_bandit(path, doc))
-    return sorted(bandits, key=lambda b: b.experiment_id)
-
-
-def _bandit(path: Path, doc: dict[str, Any]) -> BanditConfig:
-    experiment_id = doc.get("experiment_id", path.stem)
-    workflow = doc.get("workflow")
-    if not isinstance(workflow, str) or not workflow:
-        raise OperationalError(f"{path}: key 'workflow': expected a workflow name")
-    planned = _planned_weights(path, doc.get("arms"))
-    min_units = doc.get("min_units_per_arm", DEFAULT_MIN_UNITS_PER_ARM)
-    if not isinstance(min_units, int) or isinstance(min_units, bool) or min_units < 1:
-        raise OperationalError(f"{path}: key 'min_units_per_arm': expected an integer >= 1")
-    seed = doc.get("seed", default_seed(str(experiment_id)))
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise OperationalError(f"{path}: key 'seed': expected an integer >= 0")
-    return BanditConfig(str(experiment_id), workflow, planned, min_units, seed)
-
-
-def _planned_weights(path: Path, arms: object) -> dict[str, float]:
-    """Arms as a list of names (equal weights), a mapping name -> weight, or a list of
-    {name, weight}; weights are normalised to sum to 1."""
-    if isinstance(arms, list) and all(isinstance(a, str) for a in arms):
-        raw: dict[str, object] = {a: 1.0 for a in arms}
-    elif isinstance(arms, list) and all(isinstance(a, dict) and "name" in a for a in arms):
-        raw = {str(a["name"]): a.get("weight", 1.0) for a in arms}
-    elif isinstance(arms, dict):
-        raw = {str(k): v for k, v in arms.items()}
-    else:
-        raw = {}
-    weights = {k: v for k, v in raw.items() if isinstance(v, int | float) and v > 0}
-    if len(raw) < 2 or len(weights) != len(raw):
-        raise OperationalError(
-            f"{path}: key 'arms': expected at least two arms with positive weights"
+def load_bandits(directory: Path | None = None) -> list[BanditConfig]:
+    """The experiments configured with `mode: bandit` (floop.experiments, which validates
+    them), by id."""
+    return [
+        BanditConfig(
+            experiment_id=e.experiment_id,
+            workflow=e.workflow,
+            planned={arm.name: arm.weight for arm in e.arms},
+            min_units_per_arm=e.minimum_units_per_arm,
+            seed=default_seed(e.experiment_id),
+            randomization_unit=e.randomization_unit,
         )
-    total = float(sum(weights.values()))
-    return {k: float(v) / total for k, v in weights.items()}
+        for e in load_experiments(directory)
+        if e.mode == "bandit"
+    ]

@@ -16,6 +16,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 POLICIES_DIR = PROJECT_DIR / "policies"
 # The seed that names the workflows and their primary outcome metric.
 WORKFLOWS_SEED = PROJECT_DIR / "seeds" / "workflows.csv"
+# Experiment and rollout configs, one YAML file each (floop.experiments).
+EXPERIMENTS_DIR = PROJECT_DIR / "experiments"
 
 
 def _path(env: str, default: Path) -> Path:

@@ -63,3 +63,13 @@
 {% macro thumbs_up_share(up, down) -%}
     {{ safe_rate(up, '(' ~ up ~ ' + ' ~ down ~ ')') }}
 {%- endmacro %}
+
+{#- Mean of a numeric column with its 95% interval by the normal approximation (z = 1.96):
+    mean +- z * sample sd / sqrt(n); null below 2 values. Aggregates: use in a grouped select,
+    named <name>_mean, <name>_stddev, <name>_ci_low, <name>_ci_high. -#}
+{% macro mean_columns(name, value, z=1.96) -%}
+    avg({{ value }}) as {{ name }}_mean,
+    stddev_samp({{ value }}) as {{ name }}_stddev,
+    avg({{ value }}) - {{ z }} * stddev_samp({{ value }}) / sqrt(count({{ value }})) as {{ name }}_ci_low,
+    avg({{ value }}) + {{ z }} * stddev_samp({{ value }}) / sqrt(count({{ value }})) as {{ name }}_ci_high
+{%- endmacro %}

@@ -5,20 +5,31 @@
     contract orders the columns.
     Over non-shadow interactions only. A task's primary outcome counts once, on the row that
     carries it (the task's last non-shadow interaction), so its versions and period get it.
-    Success = primary_outcome_value > 0 (the simulator's and the seed's metrics are 0/1). -#}
+    Success = primary_outcome_value > 0 (the simulator's and the seed's metrics are 0/1).
+    Golden runs have no interaction: their evaluations (int_evaluations_versioned) join the
+    grain by their own versions and evaluation time, as rows that count as no interaction.
+    The robust weighted share comes from int_thumbs_robust_per_output (caps, flagged bursts
+    left out). -#}
 {% macro version_outcomes_select(period, extra_grain=[]) -%}
 {%- set grain = extra_grain
     + ['task_type', 'model_id', 'model_version', 'prompt_version', 'knowledge_version'] -%}
-with interactions as (
+{%- set golden_period = {'interaction_week': 'evaluated_week',
+    'interaction_date': 'evaluated_date'}[period] -%}
+with robust as (
+    select * from {{ ref('int_thumbs_robust_per_output') }}
+),
+
+interactions as (
     select
-        {% for col in extra_grain %}{{ col }},
+        {% for col in extra_grain %}fct.{{ col }},
         {% endfor -%}
-        task_type,
-        model_id,
-        model_version,
-        prompt_version,
-        coalesce(knowledge_version, '(none)') as knowledge_version,
-        {{ period }} as period_start,
+        fct.task_type,
+        fct.model_id,
+        fct.model_version,
+        fct.prompt_version,
+        coalesce(fct.knowledge_version, '(none)') as knowledge_version,
+        fct.{{ period }} as period_start,
+        true as is_interaction,
         task_id,
         carries_outcome,
         primary_outcome_value,
@@ -26,6 +37,10 @@ with interactions as (
         thumbs_down_count,
         weighted_thumbs_up,
         weighted_thumbs_down,
+        coalesce(robust.robust_weighted_thumbs_up, 0.0) as robust_weighted_thumbs_up,
+        coalesce(robust.robust_weighted_thumbs_down, 0.0) as robust_weighted_thumbs_down,
+        coalesce(robust.flagged_thumbs_votes, 0) as flagged_thumbs_votes,
+        coalesce(robust.capped_thumbs_votes, 0) as capped_thumbs_votes,
         edit_count,
         edit_distance_mean,
         is_retried,
@@ -36,10 +51,56 @@ with interactions as (
         output_tokens,
         eval_verdict_count,
         eval_passed_count,
-        golden_verdict_count,
-        golden_passed_count
-    from {{ ref('fct_interactions') }}
-    where not is_shadow
+        -- golden runs count from int_evaluations_versioned (below), by their own versions
+        cast(0 as bigint) as golden_verdict_count,
+        cast(0 as bigint) as golden_passed_count
+    from {{ ref('fct_interactions') }} as fct
+    left join robust on fct.output_id = robust.output_id
+    where not fct.is_shadow
+),
+
+golden_runs as (
+    select
+        {% for col in extra_grain %}{{ col }},
+        {% endfor -%}
+        workflow as task_type,
+        model_id,
+        model_version,
+        prompt_version,
+        knowledge_version,
+        {{ golden_period }} as period_start,
+        false as is_interaction,
+        cast(null as varchar) as task_id,
+        false as carries_outcome,
+        cast(null as double) as primary_outcome_value,
+        cast(0 as bigint) as thumbs_up_count,
+        cast(0 as bigint) as thumbs_down_count,
+        0.0 as weighted_thumbs_up,
+        0.0 as weighted_thumbs_down,
+        0.0 as robust_weighted_thumbs_up,
+        0.0 as robust_weighted_thumbs_down,
+        cast(0 as bigint) as flagged_thumbs_votes,
+        cast(0 as bigint) as capped_thumbs_votes,
+        cast(0 as bigint) as edit_count,
+        cast(null as double) as edit_distance_mean,
+        false as is_retried,
+        false as is_abandoned,
+        false as is_escalated,
+        cast(null as double) as server_latency_ms,
+        cast(null as bigint) as input_tokens,
+        cast(null as bigint) as output_tokens,
+        cast(0 as bigint) as eval_verdict_count,
+        cast(0 as bigint) as eval_passed_count,
+        cast(eval_passed is not null as bigint) as golden_verdict_count,
+        cast(coalesce(eval_passed, false) as bigint) as golden_passed_count
+    from {{ ref('int_evaluations_versioned') }}
+    where is_golden
+),
+
+combined as (
+    select * from interactions
+    union all by name
+    select * from golden_runs
 ),
 
 aggregated as (
@@ -47,7 +108,7 @@ aggregated as (
         {% for col in grain %}{{ col }},
         {% endfor -%}
         period_start,
-        count(*) as interactions,
+        count(*) filter (where is_interaction) as interactions,
         count(distinct task_id) as distinct_tasks,
         count(*) filter (where carries_outcome) as tasks_attributed,
         count(*) filter (where carries_outcome and primary_outcome_value is not null)
@@ -59,6 +120,10 @@ aggregated as (
         cast(sum(thumbs_down_count) as bigint) as thumbs_down_count,
         sum(weighted_thumbs_up) as weighted_thumbs_up,
         sum(weighted_thumbs_down) as weighted_thumbs_down,
+        sum(robust_weighted_thumbs_up) as robust_weighted_thumbs_up,
+        sum(robust_weighted_thumbs_down) as robust_weighted_thumbs_down,
+        cast(sum(flagged_thumbs_votes) as bigint) as flagged_thumbs_votes,
+        cast(sum(capped_thumbs_votes) as bigint) as capped_thumbs_votes,
         cast(sum(edit_count) as bigint) as edit_count,
         -- mean over edit events, not over responses
         sum(edit_distance_mean * edit_count) / nullif(sum(edit_count), 0) as edit_distance_mean,
@@ -73,7 +138,7 @@ aggregated as (
         cast(sum(eval_passed_count) as bigint) as eval_passed_count,
         cast(sum(golden_verdict_count) as bigint) as golden_verdict_count,
         sum(golden_passed_count) as golden_passed_count
-    from interactions
+    from combined
     group by all
 ),
 
@@ -98,6 +163,13 @@ final as (
         weighted_thumbs_up,
         weighted_thumbs_down,
         {{ thumbs_up_share('weighted_thumbs_up', 'weighted_thumbs_down') }} as weighted_thumbs_up_share,
+        robust_weighted_thumbs_up,
+        robust_weighted_thumbs_down,
+        {{ thumbs_up_share('robust_weighted_thumbs_up', 'robust_weighted_thumbs_down') }}
+            as robust_weighted_thumbs_up_share,
+        capped_thumbs_votes,
+        flagged_thumbs_votes,
+        flagged_thumbs_votes > 0 as has_flagged_feedback,
         edit_count,
         edit_distance_mean,
         {{ rate_columns('retry_rate', 'retried_interactions', 'interactions') }},

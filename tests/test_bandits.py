@@ -71,15 +71,19 @@ def test_no_update_before_every_arm_has_its_minimum() -> None:
     assert set(alloc) == set(PLANNED) and not alloc["a"].is_updated
 
 
-def test_config_of_bandits(tmp_path: Path) -> None:
-    (tmp_path / "ab.yml").write_text("experiment_id: e1\nworkflow: w\nmode: ab\n")
-    (tmp_path / "b.yml").write_text(
-        "experiment_id: e2\nworkflow: w\nmode: bandit\narms: [x, y]\nmin_units_per_arm: 5\n"
+def test_bandits_come_from_the_experiment_configs(tmp_path: Path) -> None:
+    arms = "arms:\n  - {name: x, weight: 0.5}\n  - {name: y, weight: 0.5}\n"
+    (tmp_path / "e1.yml").write_text(f"experiment_id: e1\nworkflow: rag_qa\n{arms}")
+    (tmp_path / "e2.yml").write_text(
+        f"experiment_id: e2\nworkflow: rag_qa\nmode: bandit\n{arms}minimum_units_per_arm: 5\n"
     )
-    (bandit,) = load_bandits(tmp_path)
-    assert bandit == BanditConfig("e2", "w", {"x": 0.5, "y": 0.5}, 5, default_seed("e2"))
-    (tmp_path / "c.yml").write_text("workflow: w\nmode: bandit\narms: {x: 1}\n")
-    with pytest.raises(OperationalError, match=r"c\.yml: key 'arms': expected at least two"):
+    (bandit,) = load_bandits(tmp_path)  # e1 is an A/B test
+    assert bandit == BanditConfig(
+        "e2", "rag_qa", {"x": 0.5, "y": 0.5}, 5, default_seed("e2"), "user_key"
+    )
+    assert default_seed("e2") == 2_441_403_549  # crc32: the same in every process
+    (tmp_path / "e3.yml").write_text("experiment_id: e3\nworkflow: rag_qa\nmode: bandit\n")
+    with pytest.raises(OperationalError, match=r"e3\.yml: key 'arms'"):
         load_bandits(tmp_path)
 
 
@@ -88,10 +92,10 @@ def test_allocation_mart_and_weights_file(built_warehouse: Path, tmp_path: Path)
     rows = con.execute(
         "select variant, weight, allocation_status, posterior_alpha, successes, "
         "proxy_reward_sum, posterior_beta, tasks_with_outcome, tasks_with_proxy "
-        "from marts.fct_bandit_allocations where experiment_id = 'bandit-code-hints'"
+        "from marts.fct_bandit_allocations where experiment_id = 'bandit-support-style'"
     ).fetchall()
     con.close()
-    assert {r[0] for r in rows} == {"hints-off", "hints-inline", "hints-full"}
+    assert {r[0] for r in rows} == {"style-terse", "style-neutral", "style-friendly"}
     assert sum(r[1] for r in rows) == pytest.approx(1.0, abs=1e-12)
     for _v, weight, status, alpha, succ, proxy, beta, n_out, n_proxy in rows:
         assert status == "updated" and weight >= FLOOR - 1e-12
@@ -102,8 +106,8 @@ def test_allocation_mart_and_weights_file(built_warehouse: Path, tmp_path: Path)
         assert main(["allocate", "--warehouse", str(built_warehouse), "--out", str(out)]) == 0
     assert a.read_bytes() == b.read_bytes()
     doc = json.loads(a.read_text())
-    entry = doc["workflows"]["code_assist"]
-    assert entry["experiment_id"] == "bandit-code-hints"
+    entry = doc["workflows"]["support_chat"]
+    assert entry["experiment_id"] == "bandit-support-style"
     assert entry["arms"] == {r[0]: r[1] for r in rows}
     assert doc["data_watermark"] == entry["data_watermark"] and doc["data_watermark"] < TEST_NOW
 
@@ -148,7 +152,7 @@ def test_best_planted_arm_gets_the_most_weight(planted: tuple[Path, dict]) -> No
     )
     con.close()
     assert set(weights) == set(bandit["arms"])
-    assert max(weights, key=weights.__getitem__) == bandit["best_arm"] == "hints-full"
+    assert max(weights, key=weights.__getitem__) == bandit["best_arm"] == "style-friendly"
     worst = min(bandit["arms"], key=lambda a: bandit["arms"][a]["planted_effect"])
     assert weights[worst] == pytest.approx(FLOOR, abs=0.01)
 

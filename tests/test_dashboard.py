@@ -475,8 +475,8 @@ T_WEEKLY = "marts.fct_version_outcomes_weekly"
 
 
 def svg_marks(page: Any, index: int) -> dict[str, Any]:
-    """What the INDEX-th chart of the page (drawn as SVG) drew: legend label -> symbol colour, the fill
-    of every point, each zero rule's x with the x of the '0' axis tick, its texts."""
+    """What the INDEX-th chart of the page (drawn as SVG) drew: legend label -> symbol colour,
+    the fill of every point, each zero rule's x with the x of the '0' axis tick, its texts."""
     return page.evaluate(
         """([sel, index]) => {
         const root = document.querySelectorAll(sel)[index].querySelector('svg.marks');

@@ -3,8 +3,8 @@ this package; it imports the library (and `orchestration` for `floop run`).
 
 Exit codes: 0 success (rejected lines are data, not errors); 1 a run or check failed (`floop
 run`, `floop export --verify`); 2 bad input or an operational error (one line on stderr); 3 some
-landing files could not be loaded (`floop ingest`); 130 interrupted. Subcommands may add their
-own (documented in their --help).
+landing files could not be loaded (`floop ingest`), or no decision yet (`floop gate`); 130
+interrupted. Subcommands may add their own (documented in their --help).
 """
 
 from __future__ import annotations
@@ -13,11 +13,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from floop.cli import allocate, dashboard, export, ingest, run, simulate, trace_import
+from floop.cli import (
+    allocate,
+    dashboard,
+    export,
+    gate,
+    goldens,
+    ingest,
+    run,
+    simulate,
+    trace_import,
+)
 from floop.cli.args import Parser
 from floop.errors import FloopError
 
-COMMANDS = (ingest, run, simulate, export, dashboard, trace_import, allocate)
+COMMANDS = (ingest, run, simulate, export, dashboard, trace_import, goldens, gate, allocate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from floop.errors import OperationalError
-from floop.importers import langfuse, openinference, otlp
+from floop.importers import alpaca_eval, langfuse, openinference, otlp
 from floop.importers.events import missing_required, to_line
 from floop.importers.mapping import FieldMapping, load_mapping
 from floop.importers.sources import SourceFile, expand_inputs, read_source
@@ -32,6 +32,7 @@ KINDS: dict[str, Converter] = {
     "otlp": otlp.convert,
     "openinference": openinference.convert,
     "langfuse": langfuse.convert,
+    "alpaca-eval": alpaca_eval.convert,
 }
 
 

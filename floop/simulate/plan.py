@@ -87,6 +87,8 @@ class Plan:
         self.exp_days = {
             "exp-rag-rerank": (min(2, n - 1), max(min(2, n - 1), n - 3)),
             "exp-code-context": (0, n - 1),
+            "exp-support-tone": (0, n - 1),
+            "exp-code-fastpath": (min(1, n - 1), n - 1),
         }
         pool_rng = np.random.default_rng([self.seed, 1_000_000])
         shares = np.array([t[2] for t in TENANTS])

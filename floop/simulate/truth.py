@@ -20,17 +20,24 @@ from floop.simulate.plan import Plan
 from floop.simulate.world import (
     BANDITS,
     EXPERIMENTS,
+    GOLDEN_PASS_BAR,
     GOLDEN_TASKS,
     GOLDEN_TENANT,
+    GUARDRAIL_EXPERIMENT,
+    GUARDRAIL_LATENCY_FACTOR,
     LABEL_VALUES,
     LABELERS,
     POISON_TENANT,
     PROMPTS,
+    RAG,
     ROLLOUT_EFFECT,
     SHADOW_PROMPT,
+    SRM_EXPERIMENT,
+    SRM_LOST_SHARE,
     TAXONOMY,
     TENANTS,
     WORKFLOWS,
+    WORSE_SHADOW_PROMPT,
 )
 
 
@@ -54,6 +61,7 @@ def write_truth(
         | _planted(plan, st)
         | {
             "experiments": _experiments(plan, st),
+            "gates": _gates(st),
             "bandits": _bandits(st),
             "labels": _labels(plan, st, labels_path),
             "versions": _versions(versions),
@@ -191,8 +199,32 @@ def _planted(plan: Plan, st: dict[str, Any]) -> dict[str, Any]:
             "tenant_id": GOLDEN_TENANT,
             "tasks_per_version_per_night": GOLDEN_TASKS,
             "note": "offline: prompt_version/model_id/model_version set, no interaction",
+            "pass_bar": GOLDEN_PASS_BAR,
+            "by_version": _golden_by_version(st),
         },
     }
+
+
+def _golden_by_version(st: dict[str, Any]) -> list[dict[str, Any]]:
+    """Golden runs per (workflow, model, prompt) as fct_golden_results must find them."""
+    rows = []
+    for key, acc in sorted(st.get("golden", {}).items()):
+        workflow, model_id, model_version, prompt_version = key.split("|")
+        n = acc["evaluations"]
+        rows.append(
+            {
+                "workflow": workflow,
+                "model_id": model_id,
+                "model_version": model_version,
+                "prompt_version": prompt_version,
+                "evaluations": n,
+                "passed": acc["passed"],
+                "pass_rate": acc["passed"] / n,
+                "score_mean": acc["score_sum"] / n,
+                "tasks_covered": len(acc["tasks"]),
+            }
+        )
+    return rows
 
 
 def _rollout(plan: Plan, daily: dict[str, list[int]]) -> dict[str, Any]:
@@ -267,6 +299,36 @@ def _experiments(plan: Plan, st: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return experiments
+
+
+def _gates(st: dict[str, Any]) -> dict[str, Any]:
+    """What floop gate must decide about the planted candidates (issue 12)."""
+    return {
+        "srm": {
+            "experiment_id": SRM_EXPERIMENT,
+            "lost_treatment_share": SRM_LOST_SHARE,
+            "lost_interactions": st.get("srm_lost_interactions", 0),
+            "rule": "treatment interactions arrive without experiment_id/variant",
+        },
+        "guardrail_breach": {
+            "experiment_id": GUARDRAIL_EXPERIMENT,
+            "guardrail": "latency_p95",
+            "treatment_latency_factor": GUARDRAIL_LATENCY_FACTOR,
+        },
+        "worse_shadow": {
+            "workflow": WORKFLOWS[RAG].name,
+            "prompt_version": PROMPTS[WORSE_SHADOW_PROMPT],
+            "lost_good_answer_share": 0.5,
+            "rule": "same input_hash as production; graded by groundedness",
+        },
+        "expected_decisions": {
+            "exp-rag-rerank": "promote",
+            "exp-code-context": "not promote",
+            SRM_EXPERIMENT: "unhealthy",
+            GUARDRAIL_EXPERIMENT: "rollback",
+            f"shadow {PROMPTS[WORSE_SHADOW_PROMPT]}": "not promote",
+        },
+    }
 
 
 def _bandits(st: dict[str, Any]) -> list[dict[str, Any]]:

@@ -83,14 +83,30 @@ EXPERIMENTS = [
     # id, workflow, planted effect on the primary outcome (treatment - control), enrolled share
     ("exp-rag-rerank", RAG, 0.10, 1.0),
     ("exp-code-context", CODE, 0.0, 0.5),
+    # planted for the gates (issue 12): each takes the next slice of its workflow's traffic
+    ("exp-support-tone", SC, 0.0, 0.5),
+    ("exp-code-fastpath", CODE, 0.04, 0.3),
 ]
+# exp-support-tone loses this share of its treatment exposures (the interactions arrive
+# without experiment_id/variant): a sample-ratio mismatch the gates must call unhealthy.
+SRM_EXPERIMENT, SRM_LOST_SHARE = "exp-support-tone", 0.2
+# exp-code-fastpath's treatment lifts the outcome but is this much slower: a p95-latency
+# guardrail breach the gates must call rollback.
+GUARDRAIL_EXPERIMENT, GUARDRAIL_LATENCY_FACTOR = "exp-code-fastpath", 1.6
+# The rag_qa shadow prompt (rag-v3) loses every second good answer on the same inputs as
+# production: a shadow the gates must not promote. The other shadows are as good as production.
+WORSE_SHADOW_PROMPT = 6
 # A bandit (multi-armed experiment whose weights `floop allocate` sets): id, workflow, arms with
 # their planted effect on the primary outcome. It takes the workflow's tasks that no experiment
 # above enrolled, split evenly between the arms (the simulator does not follow the router's
 # weights, so every arm keeps enough traffic to be measured). Its tasks carry experiment index
 # len(EXPERIMENTS) + b and variant index bandit_var0(b) + arm.
 BANDITS = [
-    ("bandit-code-hints", CODE, {"hints-off": -0.08, "hints-inline": 0.0, "hints-full": 0.10}),
+    (
+        "bandit-support-style",
+        SC,
+        {"style-terse": -0.08, "style-neutral": 0.0, "style-friendly": 0.10},
+    ),
 ]
 EXPERIMENT_IDS = [e[0] for e in EXPERIMENTS] + [b[0] for b in BANDITS]
 # variant names by variant index: control and treatment, then every bandit's arms in order
@@ -141,6 +157,9 @@ EVALUATORS = [
     ("llm_judge", "judge-2", "rubric_helpfulness"),
 ]
 GOLDEN_TASKS = 10  # per workflow and prompt version, every night
+# A golden run passes when its score reaches the bar of its evaluator (unit_tests: share of
+# tests passed, 0-1; llm_judge: rubric 1-5). Derived from the score: no extra random draw.
+GOLDEN_PASS_BAR = {"unit_tests": 0.7, "llm_judge": 4.0}
 
 LABELERS = [("sme-1", 0.95), ("sme-2", 0.80), ("sme-3", 0.60)]
 LABEL_VALUES = ["correct", "partially_correct", "incorrect"]

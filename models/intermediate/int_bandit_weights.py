@@ -8,11 +8,19 @@ import pandas as pd
 
 from floop.allocation import DRAWS, FLOOR, ArmRewards, allocate, load_bandits
 
+# the configured randomization unit -> the column of int_experiment_arm_rewards counting it
+UNIT_COLUMNS = {
+    "user_key": "distinct_users",
+    "session_id": "distinct_sessions",
+    "task_id": "tasks_served",
+}
 COLUMNS = [
     "experiment_id",
     "variant",
     "task_type",
     "planned_weight",
+    "randomization_unit",
+    "randomization_units",
     "min_units_per_arm",
     "seed",
     "draws",
@@ -33,7 +41,7 @@ def model(dbt, session):
         mine = rewards[rewards["experiment_id"] == bandit.experiment_id]
         arms = {
             r.variant: ArmRewards(
-                randomization_units=int(r.randomization_units),
+                randomization_units=int(getattr(r, UNIT_COLUMNS[bandit.randomization_unit])),
                 reward_successes=float(r.successes + r.proxy_reward_sum),
                 reward_trials=float(r.tasks_with_outcome + r.tasks_with_proxy),
             )
@@ -46,6 +54,8 @@ def model(dbt, session):
                     variant,
                     bandit.workflow,
                     bandit.planned[variant],
+                    bandit.randomization_unit,
+                    arms[variant].randomization_units if variant in arms else 0,
                     bandit.min_units_per_arm,
                     bandit.seed,
                     DRAWS,
@@ -64,6 +74,8 @@ def model(dbt, session):
             "variant": "string",
             "task_type": "string",
             "planned_weight": "float64",
+            "randomization_unit": "string",
+            "randomization_units": "int64",
             "min_units_per_arm": "int64",
             "seed": "int64",
             "draws": "int64",

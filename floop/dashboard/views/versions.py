@@ -1,6 +1,7 @@
 """Versions: one workflow (and optionally one tenant) week by week, per version combination:
 outcome rate with its interval, feedback, implicit signals, latency, tokens, eval pass rates,
-the registry rows of those versions and their newest interactions."""
+the workflow's golden-task results per version, the registry rows of those versions and their
+newest interactions."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from floop.dashboard.charts import (
     week_x,
 )
 from floop.dashboard.data import (
+    T_GOLDENS,
     T_INTERACTIONS,
     T_TENANT_WEEKLY,
     T_VERSIONS,
@@ -125,6 +127,7 @@ def render() -> None:
     _outcome_chart(df)
     for columns, value_name, title, key, percent in LINE_CHARTS:
         _long_lines(df, columns, value_name, title, key, percent)
+    _goldens(workflow)
     _version_registry(df)
     _drill_down(workflow, tenant, df)
 
@@ -203,6 +206,56 @@ def _long_lines(
         ),
         key=f"versions_{key}",
     )
+
+
+def _goldens(workflow: str) -> None:
+    """Golden-task results of the workflow per version (all time; goldens run offline, so no
+    tenant): pass rate with its interval, tasks covered, mean score, last run."""
+    if not has_table(T_GOLDENS):
+        return
+    g = query(
+        f"select * from {T_GOLDENS} where workflow = ? "
+        "order by prompt_version, model_id, model_version",
+        (workflow,),
+    )
+    st.subheader("Golden tasks per version")
+    if g.empty:
+        st.info("No golden runs for this workflow yet.")
+        return
+    g["version"] = g[["prompt_version", "model_id", "model_version"]].agg(" | ".join, axis=1)
+    rows = [
+        {
+            "version": r["version"],
+            "golden pass rate": fmt_rate(r["golden_pass_rate"]),
+            "95% interval": f"{fmt_rate(r['golden_pass_rate_ci_low'])} – "
+            f"{fmt_rate(r['golden_pass_rate_ci_high'])}",
+            "passed": f"{fmt_count(r['golden_pass_rate_numerator'])} / "
+            f"{fmt_count(r['golden_pass_rate_denominator'])}",
+            "tasks covered": f"{fmt_count(r['golden_tasks_covered'])} / "
+            f"{fmt_count(r['golden_tasks_registered'])}",
+            "mean score": f"{r['golden_score_mean']:.3f}",
+            "last run": str(pd.Timestamp(r["last_run_at"]).date()),
+        }
+        for _, r in g.iterrows()
+    ]
+    st.table(pd.DataFrame(rows))
+    base = alt.Chart(g.dropna(subset=["golden_pass_rate"])).encode(
+        y=alt.Y("version:N", title=None, axis=alt.Axis(labelLimit=400))
+    )
+    bars = base.mark_bar(opacity=0.6).encode(
+        x=alt.X("golden_pass_rate:Q", title="golden pass rate", axis=alt.Axis(format="%")),
+        tooltip=[
+            "version",
+            "golden_pass_rate",
+            "golden_pass_rate_ci_low",
+            "golden_pass_rate_ci_high",
+            "golden_tasks_covered",
+        ],
+    )
+    whiskers = base.mark_rule().encode(
+        x="golden_pass_rate_ci_low:Q", x2="golden_pass_rate_ci_high:Q"
+    )
+    chart(alt.layer(bars, whiskers), key="versions_goldens")
 
 
 def _version_registry(df: pd.DataFrame) -> None:

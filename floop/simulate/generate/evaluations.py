@@ -7,7 +7,17 @@ import numpy as np
 
 from floop.simulate.generate.interactions import Served
 from floop.simulate.generate.tasks import Day, Tasks, model_for, prompt_for
-from floop.simulate.world import CODE, GOLDEN_TASKS, GOLDEN_TEN, HOUR_MS, MIN_MS, SC
+from floop.simulate.world import (
+    CODE,
+    EVALUATORS,
+    GOLDEN_PASS_BAR,
+    GOLDEN_TASKS,
+    GOLDEN_TEN,
+    HOUR_MS,
+    MIN_MS,
+    SC,
+    WORSE_SHADOW_PROMPT,
+)
 
 # Online checks: evaluator index (into EVALUATORS), probability per workflow (sc, code, rag).
 ONLINE = [
@@ -38,7 +48,7 @@ def draw_evaluations(day: Day, tasks: Tasks, s: Served) -> dict[str, np.ndarray]
         "wf": np.concatenate([s.iwf[ev["row"]], g["wf"]]).astype(np.int8),
         "ev": np.concatenate([ev["ev"], g["ev"]]).astype(np.int8),
         "val": np.concatenate([ev["val"], g["val"]]).astype(np.float64),
-        "passed": np.concatenate([ev["passed"], np.full(n_g, -1, np.int8)]).astype(np.int8),
+        "passed": np.concatenate([ev["passed"], g["passed"]]).astype(np.int8),
         "gprompt": np.concatenate([np.full(n_on, -1), g["prompt"]]).astype(np.int8),
         "gmodel": np.concatenate([np.full(n_on, -1), g["model"]]).astype(np.int8),
     }
@@ -52,10 +62,10 @@ def _online(day: Day, s: Served) -> dict[str, np.ndarray]:
     parts = []
     for ev_i, probs in ONLINE:
         prob = np.array(probs)[s.iwf]
-        if ev_i == 0:
-            prob = np.where(s.shadow & s.retr, 1.0, prob)
+        if ev_i == 0:  # every shadow and its production twin: they pair on input_hash
+            prob = np.where(_shadowed(s) & s.retr, 1.0, prob)
         rows = np.flatnonzero(rng.random(n_i) < prob)
-        g = s.good[rows]
+        g = s.good[rows] & ~_worse_shadow(s)[rows]
         m = len(rows)
         if ev_i == 0:
             val = np.round(np.where(g, rng.beta(8, 2, m), rng.beta(3, 3, m)), 3)
@@ -92,6 +102,19 @@ def _online(day: Day, s: Served) -> dict[str, np.ndarray]:
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
+def _shadowed(s: Served) -> np.ndarray:
+    """Shadow interactions and the production interactions they shadow."""
+    twin = np.zeros(len(s.all_ti), bool)
+    twin[s.last_idx[s.all_ti[s.shadow]]] = True
+    return s.shadow | twin
+
+
+def _worse_shadow(s: Served) -> np.ndarray:
+    """Answers of the planted worse shadow that lose their quality: every second task's
+    (by task number, no random draw)."""
+    return s.shadow & (s.iprompt == WORSE_SHADOW_PROMPT) & (s.all_ti % 2 == 0)
+
+
 def _golden(day: Day) -> dict[str, np.ndarray]:
     """Golden runs: each workflow's live prompt, plus support-v8 in the 3 days before its
     rollout."""
@@ -112,7 +135,13 @@ def _golden(day: Day) -> dict[str, np.ndarray]:
         np.round(np.clip(rng.normal(0.7 + 0.1 * g_quality, 0.15, n_g), 0, 1), 2),
         np.round(np.clip(rng.normal(3.6 + g_quality, 0.5, n_g), 1, 5), 2),
     )
+    bar = np.where(
+        g_ev == UNIT_TESTS,
+        GOLDEN_PASS_BAR[EVALUATORS[UNIT_TESTS][0]],
+        GOLDEN_PASS_BAR[EVALUATORS[JUDGE][0]],
+    )
     return {
+        "passed": (g_val >= bar).astype(np.int8),
         "prompt": g_prompt_a,
         "wf": g_wf_a,
         "task": g_task,

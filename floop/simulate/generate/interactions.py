@@ -8,7 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from floop.simulate.generate.tasks import Day, Tasks
-from floop.simulate.world import MIN_MS, SHADOW_PROMPT, WORKFLOWS, lognormal
+from floop.simulate.world import (
+    EXPERIMENTS,
+    GUARDRAIL_EXPERIMENT,
+    GUARDRAIL_LATENCY_FACTOR,
+    MIN_MS,
+    SHADOW_PROMPT,
+    SRM_EXPERIMENT,
+    SRM_LOST_SHARE,
+    WORKFLOWS,
+    lognormal,
+)
+
+EXPERIMENT_INDEX = {e[0]: i for i, e in enumerate(EXPERIMENTS)}
 
 
 @dataclass
@@ -95,6 +107,9 @@ def _columns(day: Day, tasks: Tasks, s: Served) -> dict[str, np.ndarray]:
     srv = lognormal(rng, 1.0, 0.35, n_i) * (600 + 3.0 * out_tok)
     tail = rng.random(n_i) < 0.03  # long tail: timeouts, cold caches
     srv = np.where(tail, srv * rng.uniform(4, 12, n_i), srv)
+    exp, var = _arms(tasks, s)
+    slow = (exp == EXPERIMENT_INDEX[GUARDRAIL_EXPERIMENT]) & (var == 1)
+    srv = np.where(slow, srv * GUARDRAIL_LATENCY_FACTOR, srv)
     cli = srv + lognormal(rng, 120, 0.7, n_i)
     cli = np.where(rng.random(n_i) < 0.12, np.nan, cli)
     sh_flag = np.where(s.shadow, 1, np.where(rng.random(n_i) < 0.5, 0, -1)).astype(np.int8)
@@ -119,9 +134,29 @@ def _columns(day: Day, tasks: Tasks, s: Served) -> dict[str, np.ndarray]:
         "out_tok": out_tok.astype(np.int64),
         "srv": np.round(srv, 1),
         "cli": np.round(cli, 1),
-        "exp": np.where(s.shadow, -1, tasks.exp[ti]).astype(np.int8),  # shadows serve no arm
-        "var": np.where(s.shadow, -1, tasks.var[ti]).astype(np.int8),
+        "exp": exp,
+        "var": var,
         "shadow": sh_flag,
-        "ihash": rng.integers(0, 2**62, n_i, dtype=np.int64),
+        "ihash": _input_hashes(rng, s),
         **s.docs,
     }
+
+
+def _arms(tasks: Tasks, s: Served) -> tuple[np.ndarray, np.ndarray]:
+    """Experiment and arm per interaction: shadows serve no arm, and the SRM experiment's
+    treatment loses SRM_LOST_SHARE of its exposures (chosen by start time, no random draw)."""
+    ti = s.all_ti
+    exp = np.where(s.shadow, -1, tasks.exp[ti]).astype(np.int8)
+    var = np.where(s.shadow, -1, tasks.var[ti]).astype(np.int8)
+    lost = (
+        (exp == EXPERIMENT_INDEX[SRM_EXPERIMENT]) & (var == 1)
+        & (tasks.t0[ti] % 1000 < 1000 * SRM_LOST_SHARE)
+    )
+    return np.where(lost, -1, exp).astype(np.int8), np.where(lost, -1, var).astype(np.int8)
+
+
+def _input_hashes(rng: np.random.Generator, s: Served) -> np.ndarray:
+    """One input hash per interaction; a shadow answers the same input as the last real
+    interaction of its task, so it carries that one's hash (what pairs them)."""
+    ihash = rng.integers(0, 2**62, len(s.all_ti), dtype=np.int64)
+    return np.where(s.shadow, ihash[s.last_idx[s.all_ti]], ihash)

@@ -17,7 +17,9 @@ from floop.simulate.world import (
     DAY_MS,
     EXPERIMENTS,
     LABELERS,
+    MODELS,
     PROMPTS,
+    SRM_EXPERIMENT,
     WORKFLOWS,
     bandit_var0,
 )
@@ -37,6 +39,12 @@ def record_day(
     add(st, "tasks", tasks.k)
     add(st, "tasks_by_n_interactions", {str(i): int((tasks.n_int == i).sum()) for i in (1, 2, 3)})
     add(st, "shadow", int(s.shadow.sum()))
+    srm = [e[0] for e in EXPERIMENTS].index(SRM_EXPERIMENT)
+    in_srm_treatment = s.columns["task_j"][~s.shadow]
+    lost = (tasks.exp[in_srm_treatment] == srm) & (tasks.var[in_srm_treatment] == 1) & (
+        s.columns["exp"][~s.shadow] == -1
+    )
+    add(st, "srm_lost_interactions", int(lost.sum()))
     add(st, "outcome_pending", int((o.reported & ~o.emitted).sum()))
     add(st, "outcome_unreported", int((~o.reported).sum()))
     add(st, "outcome_emitted_primary", int(o.emitted.sum()))
@@ -45,6 +53,7 @@ def record_day(
     add(st, "outcome_late_over_3d", int((o.emitted & (o.delay > 3 * DAY_MS)).sum()))
     add(st, "poison_thumbs_down", int(feedback["poison"].sum()))
     add(st, "golden_runs", int((evaluations["golden"] >= 0).sum()))
+    _record_golden(st, evaluations)
     add(st, "retry_feedback", int((feedback["ft"] == FEEDBACK_TYPES.index("retry")).sum()))
     for li, (name, _acc) in enumerate(LABELERS):
         sel = labels.labeler == li
@@ -76,6 +85,23 @@ def _record_rates(day: Day, tasks: Tasks, o: Outcomes) -> None:
         for a, arm in enumerate(arms):
             on = (tasks.exp[fin] == len(EXPERIMENTS) + b) & (tasks.var[fin] == bandit_var0(b) + a)
             add(st, f"bandit|{bandit_id}|{arm}", [int(on.sum()), int(success[fin[on]].sum())])
+
+
+def _record_golden(st: dict[str, Any], ev: dict[str, np.ndarray]) -> None:
+    """Golden runs per workflow and version (its own model and prompt): evaluations, passes,
+    the sum of scores and the golden tasks covered."""
+    g = np.flatnonzero(ev["golden"] >= 0)
+    keys = np.stack([ev["wf"][g], ev["gmodel"][g], ev["gprompt"][g]], axis=1)
+    for wf, model, prompt in np.unique(keys, axis=0):
+        sel = g[(keys == (wf, model, prompt)).all(axis=1)]
+        key = f"{WORKFLOWS[wf].name}|{MODELS[model][0]}|{MODELS[model][1]}|{PROMPTS[prompt]}"
+        acc = st.setdefault("golden", {}).setdefault(
+            key, {"evaluations": 0, "passed": 0, "score_sum": 0.0, "tasks": set()}
+        )
+        acc["evaluations"] += len(sel)
+        acc["passed"] += int((ev["passed"][sel] == 1).sum())
+        acc["score_sum"] += float(ev["val"][sel].sum())
+        acc["tasks"].update(int(t) for t in np.unique(ev["golden"][sel]))
 
 
 def add(st: dict[str, Any], key: str, value: Any) -> None:

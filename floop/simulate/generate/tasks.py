@@ -104,10 +104,13 @@ def draw_tasks(day: Day) -> Tasks:
     var = np.full(k, -1, np.int8)
     var_draw = rng.random(k)
     enrol_draw = rng.random(k)
+    taken = np.zeros(len(WORKFLOWS))  # share of each workflow's traffic already enrolled
     for e, (exp_id, ewf, effect, share) in enumerate(EXPERIMENTS):
         lo, hi = plan.exp_days[exp_id]
+        first = taken[ewf]
+        taken[ewf] += share
         if lo <= d <= hi:
-            on = (wf == ewf) & (enrol_draw < share)
+            on = (wf == ewf) & (enrol_draw >= first) & (enrol_draw < first + share)
             exp[on] = e
             var[on] = (var_draw[on] < 0.5).astype(np.int8)  # 1 = treatment
             p = p + np.where(on & (var == 1), effect, 0.0)

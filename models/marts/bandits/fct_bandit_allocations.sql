@@ -16,7 +16,7 @@ bandits as (
     select
         weights.experiment_id,
         bool_and(weights.is_updated) as is_updated,
-        min(coalesce(rewards.randomization_units, 0)) as min_arm_randomization_units,
+        min(weights.randomization_units) as min_arm_randomization_units,
         max(rewards.data_watermark) as data_watermark
     from weights
     left join rewards
@@ -40,7 +40,8 @@ final as (
         weights.posterior_beta,
         weights.posterior_alpha
         / (weights.posterior_alpha + weights.posterior_beta) as posterior_mean,
-        coalesce(rewards.randomization_units, 0) as randomization_units,
+        weights.randomization_unit,
+        weights.randomization_units,
         weights.min_units_per_arm,
         bandits.min_arm_randomization_units,
         coalesce(rewards.tasks_served, 0) as tasks_served,

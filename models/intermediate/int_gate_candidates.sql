@@ -1,0 +1,230 @@
+-- One row per candidate version against its incumbent, with every input its gates need:
+-- each non-control arm of an experiment (incumbent: the control arm) and each shadow version
+-- (incumbent: the production version answering the same inputs). Golden results are joined
+-- by workflow and prompt version for both the candidate and the incumbent.
+with config as (
+    select * from {{ ref('int_experiment_config') }}
+),
+
+results as (
+    select * from {{ ref('fct_experiment_results') }}
+),
+
+arm_stats as (
+    select experiment_id, arm, units, is_planned, exposed_units, multiple_exposure_units
+    from {{ ref('fct_experiment_arm_stats') }}
+    where metric = 'primary_outcome'
+),
+
+shadows as (
+    select * from {{ ref('fct_shadow_comparisons') }}
+),
+
+golden_results as (
+    -- the columns of the golden mart this model reads (one place to adapt)
+    select
+        workflow,
+        prompt_version,
+        golden_pass_rate_denominator as evaluations,
+        golden_pass_rate_numerator as passed
+    from {{ ref('fct_golden_results') }}
+),
+
+defaults as (
+    select non_inferiority_margin, minimum_units_per_arm, alpha
+    from {{ ref('experiment_defaults') }}
+),
+
+golden as (
+    select
+        workflow,
+        prompt_version,
+        cast(sum(evaluations) as bigint) as evaluations,
+        cast(sum(passed) as bigint) as passed
+    from golden_results
+    group by workflow, prompt_version
+),
+
+assignment as (
+    select
+        experiment_id,
+        min(units) as min_arm_units,
+        max(exposed_units) as exposed_units,
+        max(multiple_exposure_units) as multiple_exposure_units,
+        count(*) filter (where not is_planned) as unplanned_arms
+    from arm_stats
+    group by experiment_id
+),
+
+guardrails as (
+    select
+        experiment_id,
+        arm,
+        count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
+        count(*) filter (where guardrail_status = 'held') as guardrails_held,
+        count(*) as guardrails,
+        {{ listagg(
+            "case when guardrail_status = 'breached' then metric end",
+            "', '",
+            "order by metric"
+        ) }} as breached_guardrails,
+        {{ listagg(
+            "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
+            "', '",
+            "order by metric"
+        ) }} as unproven_guardrails
+    from results
+    where metric_role = 'guardrail'
+    group by experiment_id, arm
+),
+
+experiment_candidates as (
+    select
+        'experiment:' || results.experiment_id || '/' || results.arm as candidate_id,
+        'experiment' as candidate_kind,
+        results.workflow,
+        results.experiment_id,
+        results.arm_version as candidate_version,
+        results.control_version as incumbent_version,
+        config.is_configured,
+        config.alpha,
+        config.non_inferiority_margin,
+        config.minimum_units_per_arm,
+        assignment.min_arm_units,
+        assignment.exposed_units,
+        assignment.multiple_exposure_units,
+        assignment.unplanned_arms,
+        results.srm_p_value,
+        results.is_srm,
+        results.lift_relative as primary_lift,
+        results.lift_relative_seq_ci_low as primary_lift_seq_ci_low,
+        results.lift_relative_seq_ci_high as primary_lift_seq_ci_high,
+        results.seq_p_value_holm as primary_seq_p_value_holm,
+        results.chance_to_win as primary_chance_to_win,
+        results.error as primary_error,
+        guardrails.guardrails,
+        guardrails.guardrails_breached,
+        guardrails.guardrails_held,
+        guardrails.breached_guardrails,
+        guardrails.unproven_guardrails,
+        cast(null as varchar) as shadow_evaluator_id,
+        cast(null as bigint) as shadow_pairs,
+        cast(null as double) as shadow_pass_rate_diff,
+        cast(null as double) as shadow_pass_rate_diff_ci_low,
+        cast(null as double) as shadow_pass_rate_diff_ci_high
+    from results
+    inner join config on results.experiment_id = config.experiment_id
+    inner join assignment on results.experiment_id = assignment.experiment_id
+    left join guardrails
+        on results.experiment_id = guardrails.experiment_id
+        and results.arm = guardrails.arm
+    where results.metric_role = 'goal'
+),
+
+current_production as (
+    -- a shadow is judged against the production version it shadows now: the one of its
+    -- latest pair (earlier production versions were replaced)
+    select
+        workflow,
+        shadow_version,
+        max(production_version) filter (where pair_rank = 1) as production_version
+    from (
+        select
+            workflow,
+            shadow_version,
+            production_version,
+            row_number() over (
+                partition by workflow, shadow_version
+                order by last_paired_at desc, production_version asc
+            ) as pair_rank
+        from shadows
+    ) as ranked
+    group by workflow, shadow_version
+),
+
+shadow_ranked as (
+    -- the evaluator that judges the shadow: the one whose pairs speak worst of it, among
+    -- those with at least 30 pairs (else the one with the most pairs)
+    select
+        shadows.*,
+        row_number() over (
+            partition by shadows.workflow, shadows.shadow_version
+            order by
+                case when shadows.pass_pairs >= 30 then 0 else 1 end asc,
+                case when shadows.pass_pairs >= 30 then shadows.pass_rate_diff_ci_high end asc,
+                shadows.pass_pairs desc,
+                shadows.evaluator_id asc
+        ) as evaluator_rank
+    from shadows
+    inner join current_production
+        on shadows.workflow = current_production.workflow
+        and shadows.shadow_version = current_production.shadow_version
+        and shadows.production_version = current_production.production_version
+    where shadows.pass_pairs > 0
+),
+
+shadow_candidates as (
+    select
+        'shadow:' || shadow_ranked.workflow || '/' || shadow_ranked.shadow_version
+            as candidate_id,
+        'shadow' as candidate_kind,
+        shadow_ranked.workflow,
+        cast(null as varchar) as experiment_id,
+        shadow_ranked.shadow_version as candidate_version,
+        shadow_ranked.production_version as incumbent_version,
+        false as is_configured,
+        defaults.alpha,
+        defaults.non_inferiority_margin,
+        defaults.minimum_units_per_arm,
+        cast(null as bigint) as min_arm_units,
+        cast(null as bigint) as exposed_units,
+        cast(null as bigint) as multiple_exposure_units,
+        cast(null as bigint) as unplanned_arms,
+        cast(null as double) as srm_p_value,
+        cast(null as boolean) as is_srm,
+        cast(null as double) as primary_lift,
+        cast(null as double) as primary_lift_seq_ci_low,
+        cast(null as double) as primary_lift_seq_ci_high,
+        cast(null as double) as primary_seq_p_value_holm,
+        cast(null as double) as primary_chance_to_win,
+        cast(null as varchar) as primary_error,
+        cast(null as bigint) as guardrails,
+        cast(null as bigint) as guardrails_breached,
+        cast(null as bigint) as guardrails_held,
+        cast(null as varchar) as breached_guardrails,
+        cast(null as varchar) as unproven_guardrails,
+        shadow_ranked.evaluator_id as shadow_evaluator_id,
+        shadow_ranked.pass_pairs as shadow_pairs,
+        shadow_ranked.pass_rate_diff as shadow_pass_rate_diff,
+        shadow_ranked.pass_rate_diff_ci_low as shadow_pass_rate_diff_ci_low,
+        shadow_ranked.pass_rate_diff_ci_high as shadow_pass_rate_diff_ci_high
+    from shadow_ranked
+    cross join defaults
+    where shadow_ranked.evaluator_rank = 1
+),
+
+candidates as (
+    select * from experiment_candidates
+    union all
+    select * from shadow_candidates
+),
+
+final as (
+    select
+        candidates.*,
+        candidate_golden.evaluations as candidate_golden_evaluations,
+        {{ safe_rate('candidate_golden.passed', 'candidate_golden.evaluations') }}
+            as candidate_golden_pass_rate,
+        incumbent_golden.evaluations as incumbent_golden_evaluations,
+        {{ safe_rate('incumbent_golden.passed', 'incumbent_golden.evaluations') }}
+            as incumbent_golden_pass_rate
+    from candidates
+    left join golden as candidate_golden
+        on candidates.workflow = candidate_golden.workflow
+        and candidates.candidate_version = candidate_golden.prompt_version
+    left join golden as incumbent_golden
+        on candidates.workflow = incumbent_golden.workflow
+        and candidates.incumbent_version = incumbent_golden.prompt_version
+)
+
+select * from final
