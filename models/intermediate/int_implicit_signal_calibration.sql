@@ -1,10 +1,15 @@
 -- The proxy reward of a task whose outcome has not arrived: per workflow and implicit-signal
 -- pattern, the success rate of the tasks whose outcome has arrived, shrunk towards the
 -- workflow's rate by `bandit_proxy_prior_tasks` pseudo-tasks (a rare pattern says little).
+-- Reads the wide fact itself (not int_task_reward_signals, which int_experiment_arm_rewards
+-- joins this to): the same pattern, by the macro implicit_signal_pattern.
 with tasks as (
-    select task_type, signal_pattern, is_success
-    from {{ ref('int_task_reward_signals') }}
-    where has_outcome
+    select
+        task_type,
+        {{ implicit_signal_pattern() }} as signal_pattern,
+        primary_outcome_value > 0 as is_success
+    from {{ ref('fct_interactions') }}
+    where not is_shadow and carries_outcome and primary_outcome_value is not null
 ),
 
 patterns as (

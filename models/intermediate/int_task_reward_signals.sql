@@ -38,22 +38,7 @@ final as (
         primary_outcome_value > 0 as is_success,
         primary_outcome_at,
         -- the implicit signals present, in a fixed order ('none' without any)
-        coalesce(
-            nullif(
-                concat_ws(
-                    '+',
-                    case when task_interaction_count > 1 then 'retried' end,
-                    case when is_copied then 'copied' end,
-                    case when edit_count > 0 then 'edited' end,
-                    case when time_to_accept_ms is not null then 'accepted' end,
-                    case when doc_click_count > 0 then 'doc_clicked' end,
-                    case when is_abandoned then 'abandoned' end,
-                    case when is_escalated then 'escalated' end
-                ),
-                ''
-            ),
-            'none'
-        ) as signal_pattern
+        {{ implicit_signal_pattern() }} as signal_pattern
     from interactions
 )
 
