@@ -22,7 +22,7 @@ import pytest
 from conftest import TEST_NOW
 
 from floop.config import parse_now
-from floop.dashboard.charts import fmt_count, fmt_rate
+from floop.dashboard.charts import VERDICT_COLORS, fmt_count, fmt_pp, fmt_rate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -438,12 +438,102 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
         pytest.skip("the demo has no version change last week")
     open_page(page, f"{app_url}/what_changed", min_charts=1)
     screenshot(page, "what-changed")
-    expected = {(tt, kind, v, fmt_rate(d), verdict) for tt, kind, v, d, verdict in rows}
+    expected = {(tt, kind, v, fmt_pp(d), verdict) for tt, kind, v, d, verdict in rows}
     shown = {
         (r["workflow"], r["kind"], r["version"], r["delta"], r["verdict"])
         for r in table_rows(page, 0)
     }
     assert shown == expected
+    assert all(r["delta"].endswith(" pp") for r in table_rows(page, 0))
+    drawn = svg_marks(page, 0)
+    # the legend: every verdict in its fixed colour, whatever verdicts the data has
+    assert drawn["legend"] == VERDICT_COLORS
+    # every change with a delta is one point, coloured by its verdict
+    verdicts = mart(
+        analyst_copy,
+        "select verdict, count(*) from marts.fct_version_changes_weekly "
+        "where outcome_delta is not null group by verdict",
+    )
+    colour_of = {c.lower(): v for v, c in VERDICT_COLORS.items()}
+    points: dict[str, int] = {}
+    for fill in drawn["points"]:
+        points[colour_of[fill.lower()]] = points.get(colour_of[fill.lower()], 0) + 1
+    assert points == dict(verdicts)
+    # a zero line in every week's panel, at the x of the axis' 0 tick
+    weeks = mart(
+        analyst_copy,
+        "select count(distinct interaction_week) from marts.fct_version_changes_weekly "
+        "where outcome_delta is not null",
+    )[0][0]
+    assert len(drawn["zero_lines"]) == weeks
+    assert all(abs(x - zero) < 1 for x, zero in drawn["zero_lines"])
+    (running,) = mart(analyst_copy, "select max(interaction_week) from " + T_WEEKLY)[0]
+    changed = mart(analyst_copy, "select interaction_week from marts.fct_version_changes_weekly")
+    assert (running,) in changed, "the demo has changes in its running week"
+    assert f"{running} (provisional)" in drawn["texts"]
+
+
+T_WEEKLY = "marts.fct_version_outcomes_weekly"
+
+
+def svg_marks(page: Any, index: int) -> dict[str, Any]:
+    """What the INDEX-th chart of the page (drawn as SVG) drew: legend label -> symbol colour,
+    the fill of every point, each zero rule's x with the x of the '0' axis tick, its texts."""
+    return page.evaluate(
+        """([sel, index]) => {
+        const root = document.querySelectorAll(sel)[index].querySelector('svg.marks');
+        const legend = {};
+        const labels = [...root.querySelectorAll('.role-legend-label text')];
+        const symbols = [...root.querySelectorAll('.role-legend-symbol path')];
+        labels.forEach((t, i) => { legend[t.textContent] = symbols[i].getAttribute('fill'); });
+        const points = [...root.querySelectorAll('.change_points_marks path')]
+            .map(p => p.getAttribute('fill'));
+        // the panels share the x scale; the axis (with its '0' tick) is drawn once
+        const tick = [...root.querySelectorAll('.role-axis-label text')]
+            .find(t => t.textContent.trim() === '0');
+        const tick_x = tick.getBoundingClientRect().left + tick.getBoundingClientRect().width / 2;
+        const zero_lines = [...root.querySelectorAll('.zero_line_marks line')]
+            .map(line => [line.getBoundingClientRect().left, tick_x]);
+        const texts = [...root.querySelectorAll('text')].map(t => t.textContent);
+        return {legend, points, zero_lines, texts};
+    }""",
+        [CHART, index],
+    )
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_experiments_page(page: Any, app_url: str, analyst_copy: Path) -> None:
+    open_page(page, f"{app_url}/experiments", min_charts=2)
+    screenshot(page, "experiments")
+    arms = mart(
+        analyst_copy,
+        "select experiment_id, variant, primary_outcome_rate, delta_vs_control, "
+        "delta_vs_control_ci_low, delta_vs_control_ci_high from marts.fct_experiment_arms",
+    )
+    shown = {
+        (r["experiment"], r["arm"], r["outcome rate"], r["lift"], r["lift low"], r["lift high"])
+        for r in table_rows(page, 0)
+    }
+    assert shown == {
+        (e, v, fmt_rate(rate), fmt_pp(d), fmt_pp(lo), fmt_pp(hi))
+        for e, v, rate, d, lo, hi in arms
+    }
+    allocations = mart(
+        analyst_copy,
+        "select experiment_id, variant, allocation_status, weight, prob_best, "
+        "randomization_units from marts.fct_bandit_allocations",
+    )
+    assert allocations, "the simulator's bandit is configured"
+    shown = {
+        (r["experiment"], r["arm"], r["status"], r["weight"], r["P(best)"], r["units"])
+        for r in table_rows(page, 1)
+    }
+    assert shown == {
+        (e, v, s, fmt_rate(w), fmt_rate(p), fmt_count(u))
+        for e, v, s, w, p, u in allocations
+    }
 
 
 @needs_chromium

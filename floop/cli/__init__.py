@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from floop.cli import (
+    allocate,
     dashboard,
     docs,
     export,
@@ -41,6 +42,7 @@ COMMANDS = (
     goldens,
     triage,
     gate,
+    allocate,
 )
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from floop.dashboard.data import warehouse_path
-from floop.dashboard.views import datasets, labels, overview, review, versions, what_changed
+from floop.dashboard.views import (
+    datasets,
+    experiments,
+    labels,
+    overview,
+    review,
+    versions,
+    what_changed,
+)
 
 
 def main() -> None:
@@ -25,6 +33,7 @@ def main() -> None:
             st.Page(overview.render, title="Overview", url_path="overview", default=True),
             st.Page(versions.render, title="Versions", url_path="versions"),
             st.Page(what_changed.render, title="What changed", url_path="what_changed"),
+            st.Page(experiments.render, title="Experiments & gates", url_path="experiments"),
             st.Page(datasets.render, title="Datasets", url_path="datasets"),
             st.Page(labels.render, title="Labels", url_path="labels"),
             st.Page(review.render, title="Review", url_path="review"),

@@ -30,6 +30,31 @@ def fmt_rate(value: object) -> str:
     return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
 
 
+def fmt_pp(value: object) -> str:
+    """A difference of two shares in percentage points, signed: +8.0 pp."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{float(value) * 100:+.1f} pp"  # type: ignore[arg-type]
+
+
+# The verdicts of a change, always in the same colours (helped green, hurt red, inconclusive
+# grey, confounded amber), whichever verdicts a page happens to show.
+VERDICT_COLORS = {
+    "helped": "#2e7d32",
+    "hurt": "#c62828",
+    "inconclusive": "#9e9e9e",
+    "confounded": "#ffa000",
+    "insufficient_data": "#d7d7d7",
+}
+VERDICT_COLOR = alt.Color(
+    "verdict:N",
+    title="verdict",
+    scale=alt.Scale(domain=list(VERDICT_COLORS), range=list(VERDICT_COLORS.values())),
+)
+# vega-embed reads its options from the spec: SVG marks can be inspected (browser tests)
+SVG = {"embedOptions": {"renderer": "svg"}}
+
+
 def fmt_count(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"

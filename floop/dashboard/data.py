@@ -38,6 +38,9 @@ T_LABEL_AGREEMENT = "marts.fct_label_agreement"
 T_LABELER_QUALITY = "marts.fct_labeler_quality"
 T_TAXONOMY_CHANGES = "marts.fct_taxonomy_changes"
 T_LABEL_TREND = "marts.fct_label_value_trend"
+T_EXPERIMENT_ARMS = "marts.fct_experiment_arms"
+T_BANDITS = "marts.fct_bandit_allocations"
+T_GATES = "marts.fct_version_gates"
 
 
 def warehouse_path() -> Path:

@@ -18,6 +18,7 @@ from floop.contract import load_contract
 from floop.landing import file_format
 from floop.simulate.plan import Plan
 from floop.simulate.world import (
+    BANDITS,
     EXPERIMENTS,
     GOLDEN_PASS_BAR,
     GOLDEN_TASKS,
@@ -61,6 +62,7 @@ def write_truth(
         | {
             "experiments": _experiments(plan, st),
             "gates": _gates(st),
+            "bandits": _bandits(st),
             "labels": _labels(plan, st, labels_path),
             "versions": _versions(versions),
             "pii": truth.get("pii", []),
@@ -327,6 +329,34 @@ def _gates(st: dict[str, Any]) -> dict[str, Any]:
             f"shadow {PROMPTS[WORSE_SHADOW_PROMPT]}": "not promote",
         },
     }
+
+
+def _bandits(st: dict[str, Any]) -> list[dict[str, Any]]:
+    """The bandits: arms with their planted effect and what came of them. The simulator splits
+    their tasks evenly over the arms whatever the router says; the arm with the largest effect
+    is the one an allocation must favour."""
+    bandits = []
+    for bandit_id, bwf, arms in BANDITS:
+        bandits.append(
+            {
+                "experiment_id": bandit_id,
+                "workflow": WORKFLOWS[bwf].name,
+                "metric": WORKFLOWS[bwf].primary,
+                "mode": "bandit",
+                "enrolled": "every task of the workflow that no experiment enrolled, all days",
+                "simulated_split": "equal",
+                "arms": {
+                    arm: {
+                        "planted_effect": effect,
+                        "planted_rate": round(WORKFLOWS[bwf].base + effect, 4),
+                        "observed": _rate(st.get(f"bandit|{bandit_id}|{arm}", [0, 0])),
+                    }
+                    for arm, effect in arms.items()
+                },
+                "best_arm": max(arms, key=lambda arm: arms[arm]),
+            }
+        )
+    return bandits
 
 
 def _labels(plan: Plan, st: dict[str, Any], labels_path: Path | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from floop.simulate.world import (
     COUNTRIES,
     DAY_MS,
     EVALUATORS,
-    EXPERIMENTS,
+    EXPERIMENT_IDS,
     FEEDBACK_P,
     LABEL_VALUES,
     LABELERS,
@@ -25,6 +25,7 @@ from floop.simulate.world import (
     ROLES,
     TENANT_NAMES,
     TENANTS,
+    VARIANTS,
     WORKFLOWS,
 )
 from floop.sql import sql_str
@@ -113,9 +114,8 @@ def _interaction() -> dict[str, str]:
         "output_tokens": "out_tok",
         "client_latency_ms": "case when not isnan(cli) then cli end",
         "server_latency_ms": "srv",
-        "experiment_id": f"case when exp >= 0 then ({_lst([e[0] for e in EXPERIMENTS])})"
-        "[exp + 1] end",
-        "variant": "case var when 0 then 'control' when 1 then 'treatment' end",
+        "experiment_id": f"case when exp >= 0 then ({_lst(EXPERIMENT_IDS)})[exp + 1] end",
+        "variant": f"case when var >= 0 then ({_lst(VARIANTS)})[var + 1] end",
         "is_shadow": "case shadow when 1 then true when 0 then false end",
     }
 

@@ -96,6 +96,27 @@ GUARDRAIL_EXPERIMENT, GUARDRAIL_LATENCY_FACTOR = "exp-code-fastpath", 1.6
 # The rag_qa shadow prompt (rag-v3) loses every second good answer on the same inputs as
 # production: a shadow the gates must not promote. The other shadows are as good as production.
 WORSE_SHADOW_PROMPT = 6
+# A bandit (multi-armed experiment whose weights `floop allocate` sets): id, workflow, arms with
+# their planted effect on the primary outcome. It takes the workflow's tasks that no experiment
+# above enrolled, split evenly between the arms (the simulator does not follow the router's
+# weights, so every arm keeps enough traffic to be measured). Its tasks carry experiment index
+# len(EXPERIMENTS) + b and variant index bandit_var0(b) + arm.
+BANDITS = [
+    (
+        "bandit-support-style",
+        SC,
+        {"style-terse": -0.08, "style-neutral": 0.0, "style-friendly": 0.10},
+    ),
+]
+EXPERIMENT_IDS = [e[0] for e in EXPERIMENTS] + [b[0] for b in BANDITS]
+# variant names by variant index: control and treatment, then every bandit's arms in order
+VARIANTS = ["control", "treatment"] + [arm for _b, _w, arms in BANDITS for arm in arms]
+
+
+def bandit_var0(b: int) -> int:
+    """Variant index of bandit b's first arm."""
+    return 2 + sum(len(arms) for _b, _w, arms in BANDITS[:b])
+
 
 # Feedback per type: probability per workflow (sc, code, rag) for an interaction, before the
 # success modulation in `generate.feedback`. `retry` is not drawn: every retried interaction

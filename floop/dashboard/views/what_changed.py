@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from floop.dashboard.charts import chart, fmt_rate, missing
+from floop.dashboard.charts import SVG, VERDICT_COLOR, chart, fmt_pp, fmt_rate, missing
 from floop.dashboard.data import T_CHANGES, T_WEEKLY, query
 
 CHANGE_COLUMNS = {
@@ -30,11 +30,12 @@ CHANGE_COLUMNS = {
     "escalation_rate_delta": "escalation Δ",
     "feedback_agrees": "feedback agrees",
     "implicit_agrees": "implicit agrees",
+    "stratified_outcome_delta": "within strata",
+    "confounded_with": "confounded with",
 }
-PERCENT_COLUMNS = {
-    "traffic_share",
-    "outcome_rate",
-    "baseline_outcome_rate",
+PERCENT_COLUMNS = {"traffic_share", "outcome_rate", "baseline_outcome_rate"}
+# differences of two shares: percentage points
+POINT_COLUMNS = {
     "outcome_delta",
     "outcome_delta_ci_low",
     "outcome_delta_ci_high",
@@ -42,6 +43,7 @@ PERCENT_COLUMNS = {
     "weighted_thumbs_up_share_delta",
     "retry_rate_delta",
     "escalation_rate_delta",
+    "stratified_outcome_delta",
 }
 
 
@@ -51,6 +53,8 @@ def change_table(df: pd.DataFrame) -> pd.DataFrame:
     for c in CHANGE_COLUMNS:
         if c in PERCENT_COLUMNS:
             out[c] = out[c].map(fmt_rate)
+        elif c in POINT_COLUMNS:
+            out[c] = out[c].map(fmt_pp)
         else:
             out[c] = out[c].astype("string").fillna("")
     return out.rename(columns=CHANGE_COLUMNS).reset_index(drop=True)
@@ -61,7 +65,9 @@ def render() -> None:
     st.caption(
         "Versions that appeared or grew their share of a workflow's traffic, against the "
         "version they displaced: primary outcome delta with its 95% interval, and whether "
-        "explicit feedback and implicit signals moved the same way."
+        "explicit feedback and implicit signals moved the same way. A change that overlaps "
+        "another in its week is judged within strata that hold the other versions fixed, or "
+        "`confounded` when no stratum has enough data. The running week is provisional."
     )
     if missing(T_CHANGES):
         return
@@ -98,38 +104,49 @@ def _select_week(df: pd.DataFrame) -> object:
 
 
 def _delta_chart(df: pd.DataFrame) -> None:
+    """Every change's delta in percentage points, where the verdict rests on: the stratified
+    delta when the change overlapped another and strata held, else the before/after one; a
+    zero line; the running week (the latest week with interactions) marked provisional."""
     plot = df.dropna(subset=["outcome_delta"]).copy()
+    stratified = plot["verdict_basis"] == "stratified"
+    for side in ("", "_ci_low", "_ci_high"):
+        before_after = plot[f"outcome_delta{side}"]
+        shown = plot[f"stratified_outcome_delta{side}"].where(stratified, before_after)
+        plot[f"delta_pp{side}"] = shown * 100  # a share difference shown in percentage points
     plot["change"] = plot["task_type"] + " | " + plot["version_kind"] + " | " + plot["version_id"]
-    plot["week"] = plot["interaction_week"]
+    running = query(f"select max(interaction_week) as week from {T_WEEKLY}")["week"].iloc[0]
+    plot["week"] = [
+        f"{pd.Timestamp(w).date()}" + (" (provisional)" if pd.Timestamp(w) == running else "")
+        for w in plot["interaction_week"]
+    ]
     base = alt.Chart(plot).encode(
-        y=alt.Y("change:N", title=None, axis=alt.Axis(labelLimit=400)),
-        color=alt.Color("verdict:N", title="verdict"),
+        y=alt.Y("change:N", title=None, axis=alt.Axis(labelLimit=400)), color=VERDICT_COLOR
     )
-    st.subheader("Primary outcome delta of every change, with 95% interval")
-    chart(
-        alt.layer(
-            base.mark_rule().encode(
-                x=alt.X(
-                    "outcome_delta_ci_low:Q",
-                    title="delta vs displaced version",
-                    axis=alt.Axis(format="%"),
-                ),
-                x2="outcome_delta_ci_high:Q",
-            ),
-            base.mark_point(filled=True, size=60).encode(
-                x="outcome_delta:Q",
-                tooltip=[
-                    "change",
-                    "week",
-                    "outcome_delta",
-                    "outcome_delta_ci_low",
-                    "outcome_delta_ci_high",
-                    "verdict",
-                ],
-            ),
+    # one zero rule per week panel (a facet needs every layer on the same data)
+    zero = (
+        alt.Chart(plot)
+        .transform_aggregate(changes="count()", groupby=["week"])
+        .transform_calculate(zero="0")
+        .mark_rule(color="black", strokeWidth=1.5)
+    )
+    st.subheader("Primary outcome delta of every change (percentage points), with 95% interval")
+    layered = alt.layer(
+        zero.encode(x=alt.X("zero:Q", title="delta vs displaced version (pp)")).properties(
+            name="zero_line"
+        ),
+        base.mark_rule().encode(x="delta_pp_ci_low:Q", x2="delta_pp_ci_high:Q"),
+        base.mark_point(filled=True, size=60)
+        .encode(
+            x="delta_pp:Q",
+            tooltip=["change", "week", "delta_pp", "delta_pp_ci_low", "delta_pp_ci_high"]
+            + ["verdict"],
         )
-        .properties(height=alt.Step(22))
-        .facet(row=alt.Row("yearmonthdate(week):O", title="week", sort="descending"))
-        .resolve_scale(y="independent"),
+        .properties(name="change_points"),
+    )
+    chart(
+        layered.properties(height=alt.Step(22))
+        .facet(row=alt.Row("week:O", title="week", sort="descending"))
+        .resolve_scale(y="independent")
+        .properties(usermeta=SVG),
         key="changes_delta",
     )

@@ -13,6 +13,7 @@ from floop.simulate.generate.labels import Labels
 from floop.simulate.generate.outcomes import Outcomes
 from floop.simulate.generate.tasks import Day, Tasks
 from floop.simulate.world import (
+    BANDITS,
     DAY_MS,
     EXPERIMENTS,
     LABELERS,
@@ -20,6 +21,7 @@ from floop.simulate.world import (
     PROMPTS,
     SRM_EXPERIMENT,
     WORKFLOWS,
+    bandit_var0,
 )
 
 
@@ -79,6 +81,10 @@ def _record_rates(day: Day, tasks: Tasks, o: Outcomes) -> None:
             acc = st.setdefault("exp", {}).setdefault(f"{exp_id}|{v}", [0, 0])
             acc[0] += int(len(sel))
             acc[1] += int(success[sel].sum())
+    for b, (bandit_id, _bwf, arms) in enumerate(BANDITS):
+        for a, arm in enumerate(arms):
+            on = (tasks.exp[fin] == len(EXPERIMENTS) + b) & (tasks.var[fin] == bandit_var0(b) + a)
+            add(st, f"bandit|{bandit_id}|{arm}", [int(on.sum()), int(success[fin[on]].sum())])
 
 
 def _record_golden(st: dict[str, Any], ev: dict[str, np.ndarray]) -> None:

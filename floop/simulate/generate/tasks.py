@@ -9,6 +9,7 @@ import numpy as np
 
 from floop.simulate.plan import Plan
 from floop.simulate.world import (
+    BANDITS,
     EXPERIMENTS,
     HOUR_MS,
     ROLLOUT_EFFECT,
@@ -16,6 +17,7 @@ from floop.simulate.world import (
     TENANT_ADJ,
     TENANTS,
     WORKFLOWS,
+    bandit_var0,
 )
 
 # Share of tasks by hour of day (UTC).
@@ -67,6 +69,21 @@ def model_for(plan: Plan, wf: np.ndarray, d: int) -> np.ndarray:
     return np.choose(wf, [0, code, 3]).astype(np.int8)
 
 
+def _enrol_bandits(
+    wf: np.ndarray, exp: np.ndarray, var: np.ndarray, var_draw: np.ndarray
+) -> np.ndarray:
+    """Put the bandit workflows' tasks that no experiment took on an arm, evenly (no draw of
+    its own: the stream of every other step stays as it was); their effect on the outcome."""
+    effect = np.zeros(len(wf))
+    for b, (_bandit_id, bwf, arms) in enumerate(BANDITS):
+        on = (wf == bwf) & (exp < 0)
+        arm = np.minimum((var_draw * len(arms)).astype(np.int8), len(arms) - 1)
+        exp[on] = len(EXPERIMENTS) + b
+        var[on] = bandit_var0(b) + arm[on]
+        effect = effect + np.where(on, np.array(list(arms.values()))[arm], 0.0)
+    return effect
+
+
 def draw_tasks(day: Day) -> Tasks:
     plan, d, rng = day.plan, day.d, day.rng
     k = plan.tasks_per_day
@@ -97,6 +114,7 @@ def draw_tasks(day: Day) -> Tasks:
             exp[on] = e
             var[on] = (var_draw[on] < 0.5).astype(np.int8)  # 1 = treatment
             p = p + np.where(on & (var == 1), effect, 0.0)
+    p = p + _enrol_bandits(wf, exp, var, var_draw)
     success = rng.random(k) < p
     return Tasks(
         k=k,

@@ -5,6 +5,13 @@
 -- feedback and implicit signals move the same way. The newcomer is judged on this week, the
 -- displaced version on the previous week (its traffic before the change).
 -- A model version is named model_id@model_version, since versions repeat across families.
+-- When changes of two kinds overlap in a workflow-week (a prompt and a knowledge snapshot
+-- rolled out together), the before/after delta credits both with the same movement. Each is
+-- then also estimated within strata that hold the other version dimensions fixed (the prompt
+-- change among interactions on one knowledge version, and vice versa), pooled with weights
+-- n1 n0 / (n1 + n0) over the strata with at least `change_min_stratum_tasks` tasks with an
+-- outcome on each side; the verdict follows that estimate, and with no such stratum it is
+-- `confounded`, naming the other changes: never `helped`.
 with interactions as (
     select
         task_type,
@@ -167,6 +174,132 @@ changes as (
     )
 ),
 
+-- outcomes per cell of every version dimension, then per kind: the version of that kind and
+-- the stratum (the other two dimensions) the cell belongs to
+cells as (
+    select
+        task_type,
+        interaction_week,
+        prompt_version,
+        model_version,
+        coalesce(knowledge_version, '(none)') as knowledge_version,
+        count(*) filter (where carries_outcome and primary_outcome_value is not null)
+            as tasks_with_outcome,
+        count(*) filter (where carries_outcome and primary_outcome_value > 0) as successes
+    from interactions
+    group by all
+),
+
+cell_kinds as (
+    select
+        task_type,
+        interaction_week,
+        'prompt' as version_kind,
+        prompt_version as version_id,
+        'model ' || model_version || ', knowledge ' || knowledge_version as stratum,
+        tasks_with_outcome,
+        successes
+    from cells
+    union all
+    select
+        task_type,
+        interaction_week,
+        'model' as version_kind,
+        model_version as version_id,
+        'prompt ' || prompt_version || ', knowledge ' || knowledge_version as stratum,
+        tasks_with_outcome,
+        successes
+    from cells
+    union all
+    select
+        task_type,
+        interaction_week,
+        'knowledge' as version_kind,
+        knowledge_version as version_id,
+        'prompt ' || prompt_version || ', model ' || model_version as stratum,
+        tasks_with_outcome,
+        successes
+    from cells
+),
+
+-- the changes of other kinds in the same workflow-week
+concurrent as (
+    select
+        changes.task_type,
+        changes.interaction_week,
+        changes.version_kind,
+        changes.version_id,
+        string_agg(
+            other.version_kind || ' ' || other.version_id, '; '
+            order by other.version_kind, other.version_id
+        ) as overlapping_changes
+    from changes
+    inner join changes as other
+        on changes.task_type = other.task_type
+        and changes.interaction_week = other.interaction_week
+        and changes.version_kind <> other.version_kind
+    group by all
+),
+
+-- per overlapping change and stratum: the newcomer this week against the displaced version
+-- the week before, on the same other versions
+strata as (
+    select
+        concurrent.task_type,
+        concurrent.interaction_week,
+        concurrent.version_kind,
+        concurrent.version_id,
+        cur.stratum,
+        cast(cur.tasks_with_outcome as double) as n1,
+        cast(cur.successes as double) as s1,
+        cast(base.tasks_with_outcome as double) as n0,
+        cast(base.successes as double) as s0
+    from concurrent
+    inner join displaced
+        on concurrent.task_type = displaced.task_type
+        and concurrent.version_kind = displaced.version_kind
+        and concurrent.interaction_week = displaced.interaction_week
+    inner join cell_kinds as cur
+        on concurrent.task_type = cur.task_type
+        and concurrent.interaction_week = cur.interaction_week
+        and concurrent.version_kind = cur.version_kind
+        and concurrent.version_id = cur.version_id
+    inner join cell_kinds as base
+        on concurrent.task_type = base.task_type
+        and concurrent.interaction_week = cast(base.interaction_week + interval 7 day as date)
+        and concurrent.version_kind = base.version_kind
+        and displaced.displaced_version_id = base.version_id
+        and cur.stratum = base.stratum
+    where
+        cur.tasks_with_outcome >= {{ var('change_min_stratum_tasks') }}
+        and base.tasks_with_outcome >= {{ var('change_min_stratum_tasks') }}
+),
+
+strata_terms as (
+    select
+        *,
+        n1 * n0 / (n1 + n0) as stratum_weight,
+        s1 / n1 - s0 / n0 as stratum_delta,
+        (s1 / n1) * (1 - s1 / n1) / n1 + (s0 / n0) * (1 - s0 / n0) / n0 as stratum_variance
+    from strata
+),
+
+stratified as (
+    select
+        task_type,
+        interaction_week,
+        version_kind,
+        version_id,
+        count(*) as strata_used,
+        cast(sum(n1) as bigint) as stratified_tasks_with_outcome,
+        cast(sum(n0) as bigint) as stratified_baseline_tasks_with_outcome,
+        sum(stratum_weight * stratum_delta) / sum(stratum_weight) as stratified_outcome_delta,
+        sqrt(sum(stratum_weight * stratum_weight * stratum_variance))
+        / sum(stratum_weight) as stratified_outcome_delta_se
+    from strata_terms
+    group by all
+),
+
 joined as (
     select
         changes.task_type,
@@ -192,7 +325,16 @@ joined as (
         - base.weighted_thumbs_up_share as weighted_thumbs_up_share_delta,
         cur.retry_rate - base.retry_rate as retry_rate_delta,
         cur.escalation_rate - base.escalation_rate as escalation_rate_delta,
-        cur.edit_distance_mean - base.edit_distance_mean as edit_distance_delta
+        cur.edit_distance_mean - base.edit_distance_mean as edit_distance_delta,
+        concurrent.overlapping_changes,
+        coalesce(stratified.strata_used, 0) as strata_used,
+        stratified.stratified_tasks_with_outcome,
+        stratified.stratified_baseline_tasks_with_outcome,
+        stratified.stratified_outcome_delta,
+        stratified.stratified_outcome_delta - 1.96 * stratified.stratified_outcome_delta_se
+            as stratified_outcome_delta_ci_low,
+        stratified.stratified_outcome_delta + 1.96 * stratified.stratified_outcome_delta_se
+            as stratified_outcome_delta_ci_high
     from changes
     inner join shares as cur
         on changes.task_type = cur.task_type
@@ -208,6 +350,16 @@ joined as (
         and displaced.version_kind = base.version_kind
         and displaced.displaced_version_id = base.version_id
         and changes.interaction_week = cast(base.interaction_week + interval 7 day as date)
+    left join concurrent
+        on changes.task_type = concurrent.task_type
+        and changes.interaction_week = concurrent.interaction_week
+        and changes.version_kind = concurrent.version_kind
+        and changes.version_id = concurrent.version_id
+    left join stratified
+        on changes.task_type = stratified.task_type
+        and changes.interaction_week = stratified.interaction_week
+        and changes.version_kind = stratified.version_kind
+        and changes.version_id = stratified.version_id
 ),
 
 judged as (
@@ -246,9 +398,13 @@ final as (
         outcome_delta_ci_low,
         outcome_delta_ci_high,
         case
-            when outcome_delta_ci_low > 0 then 'helped'
-            when outcome_delta_ci_high < 0 then 'hurt'
             when outcome_delta is null then 'insufficient_data'
+            when overlapping_changes is null and outcome_delta_ci_low > 0 then 'helped'
+            when overlapping_changes is null and outcome_delta_ci_high < 0 then 'hurt'
+            when overlapping_changes is null then 'inconclusive'
+            when stratified_outcome_delta is null then 'confounded'
+            when stratified_outcome_delta_ci_low > 0 then 'helped'
+            when stratified_outcome_delta_ci_high < 0 then 'hurt'
             else 'inconclusive'
         end as verdict,
         thumbs_up_share_delta,
@@ -265,7 +421,27 @@ final as (
         case
             when sign(outcome_delta) <> 0 and sign(retry_rate_delta) <> 0
                 then sign(-retry_rate_delta) = sign(outcome_delta)
-        end as implicit_agrees
+        end as implicit_agrees,
+        overlapping_changes,
+        strata_used,
+        stratified_tasks_with_outcome,
+        stratified_baseline_tasks_with_outcome,
+        stratified_outcome_delta,
+        stratified_outcome_delta_ci_low,
+        stratified_outcome_delta_ci_high,
+        case
+            when outcome_delta is null then 'none'
+            when overlapping_changes is null then 'before_after'
+            when stratified_outcome_delta is null then 'none'
+            else 'stratified'
+        end as verdict_basis,
+        case
+            when
+                outcome_delta is not null
+                and overlapping_changes is not null
+                and stratified_outcome_delta is null
+                then overlapping_changes
+        end as confounded_with
     from judged
 )
 
