@@ -73,6 +73,11 @@ class Layout:
         return self.dbt_target / "index.html"
 
     @property
+    def duckdb_temp(self) -> Path:
+        """Where DuckDB spills what does not fit its memory_limit during dbt builds."""
+        return self.warehouse.with_name(f"{self.warehouse.name}.tmp")
+
+    @property
     def dbt_build_state(self) -> Path:
         """The inputs of the last successful dbt build (floop.build_state)."""
         return self.dbt_target / "floop_build_state.json"
