@@ -242,14 +242,14 @@ def table(result: dict[str, Any]) -> str:
 
 def _read_json(db: str, files: list[str]) -> None:
     """The ingest limit: DuckDB's own readers, no checks (NDJSON, gzipped or not, and the
-    Parquet files of the landing)."""
+    Parquet files of the landing); the simulator's malformed lines are skipped."""
     con = duckdb.connect(db)
     text = [f for f in files if not f.endswith(".parquet")]
     parquet = [f for f in files if f.endswith(".parquet")]
     if text:
         con.execute(
             "create or replace table events as select * from read_json(?, "
-            "format = 'newline_delimited', union_by_name = true)",
+            "format = 'newline_delimited', union_by_name = true, ignore_errors = true)",
             [text],
         )
     if parquet:
