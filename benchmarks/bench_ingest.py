@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             ingest_cpu = min(ingest_cpu, time.process_time() - c0)
         con = duckdb.connect(str(work / "floop.duckdb"))
         t0 = time.perf_counter()
-        qres = quality.validate_load(con, result)
+        qres = quality.validate_load(con, result.load_id, work / "floop.duckdb", now)
         gx_s = time.perf_counter() - t0
         con.close()
 

@@ -78,6 +78,21 @@ class Layout:
         return self.dbt_target / "index.html"
 
     @property
+    def duckdb_temp(self) -> Path:
+        """Where DuckDB spills what does not fit its memory_limit during dbt builds."""
+        return self.warehouse.with_name(f"{self.warehouse.name}.tmp")
+
+    @property
+    def dbt_build_state(self) -> Path:
+        """The inputs of the last successful dbt build (floop.build_state)."""
+        return self.dbt_target / "floop_build_state.json"
+
+    @property
+    def dbt_parse_state(self) -> Path:
+        """The project fingerprint the manifest was parsed from (orchestration.resources)."""
+        return self.dbt_target / "floop_parse_state"
+
+    @property
     def run_log(self) -> Path:
         """dbt's and Dagster's output of `floop run`."""
         return self.warehouse.with_name(f"{self.warehouse.stem}_run.log")

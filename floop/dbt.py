@@ -52,6 +52,7 @@ def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     project's profile, the layout's target and log folders, and the clock when given."""
     env = {
         "FLOOP_WAREHOUSE": str(layout.warehouse),
+        "FLOOP_DUCKDB_TEMP": str(layout.duckdb_temp),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_TARGET_PATH": str(layout.dbt_target),

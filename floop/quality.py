@@ -7,8 +7,11 @@ section. Results go to `raw.gx_validations` (one row per expectation) and to Dat
 `<warehouse dir>/gx/` (GX's own files, kept out of the repository). A failed expectation is
 reported and recorded; it never removes data.
 
-GX reads pandas frames: its SQL datasource on DuckDB returns no rows here, and the batches are
-small next to the ingest itself. `import great_expectations` is slow, so it is imported lazily.
+GX reads pandas frames (its SQL datasource on DuckDB returns no rows here): DuckDB computes
+the aggregates the expectations judge and large batches reach GX as bounded representative
+frames (`floop.quality_batches`). Data Docs are rendered once per validation, not once per
+suite (the renderer costs more than the checks). `import great_expectations` is slow, so it is
+imported lazily.
 """
 
 from __future__ import annotations
@@ -19,18 +22,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from floop import data_docs
 from floop.config import Layout
-from floop.contract import RAW_SCHEMA, Contract, load_contract
+from floop.contract import RAW_SCHEMA, load_contract
+from floop.quality_batches import SUITE_PREFIX, Batch, event_batches, load_batch, volume_batch
 
-if TYPE_CHECKING:
-    import pandas as pd
+__all__ = ["SUITE_PREFIX", "ExpectationOutcome", "QualityResult", "validate_load"]
 
-SUITE_PREFIX = "floop_batch"
+# GX expectation type -> the check kind `floop.quality_batches` counts exactly
+_KINDS = {
+    "expect_column_values_to_not_be_null": "not_null",
+    "expect_column_values_to_be_in_set": "in_set",
+    "expect_column_values_to_be_between": "between",
+}
 
 
 @dataclass
@@ -68,136 +76,6 @@ class QualityResult:
         return lines
 
 
-@dataclass
-class Batch:
-    """One dataframe GX validates, and what it expects of it."""
-
-    name: str
-    event_type: str | None
-    frame: pd.DataFrame
-    expectations: list[Any]
-
-
-def _event_batches(
-    con: duckdb.DuckDBPyConnection, contract: Contract, load_id: str, gxe: Any
-) -> list[Batch]:
-    """One batch per event type with rows accepted in this load."""
-    quality = contract.batch_quality
-    null_share: dict[str, float] = quality.get("max_null_share", {})
-    batches = []
-    for event_type in contract.event_types:
-        table = contract.raw_table(event_type)
-        expectations: list[Any] = []
-        columns: list[str] = []
-        for spec in contract.fields(event_type):
-            key = f"{event_type}.{spec.name}"
-            if key in null_share:
-                columns.append(spec.name)
-                expectations.append(
-                    gxe.ExpectColumnValuesToNotBeNull(
-                        column=spec.name, mostly=1.0 - float(null_share[key])
-                    )
-                )
-            if spec.type == "string" and spec.enum and spec.name != "event_type":
-                columns.append(spec.name)
-                expectations.append(
-                    gxe.ExpectColumnValuesToBeInSet(
-                        column=spec.name, value_set=contract.enums[spec.enum]
-                    )
-                )
-            if spec.type in ("integer", "number") and (
-                spec.min is not None or spec.max is not None
-            ):
-                columns.append(spec.name)
-                expectations.append(
-                    gxe.ExpectColumnValuesToBeBetween(
-                        column=spec.name, min_value=spec.min, max_value=spec.max
-                    )
-                )
-        if not expectations:
-            continue
-        cols = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
-        frame = con.execute(f"select {cols} from {table} where _load_id = ?", [load_id]).df()
-        if len(frame):
-            batches.append(Batch(f"{SUITE_PREFIX}_{event_type}", event_type, frame, expectations))
-    return batches
-
-
-def _load_batch(
-    con: duckdb.DuckDBPyConnection, contract: Contract, load_id: str, gxe: Any
-) -> Batch:
-    """The run as a whole: the share of rejected lines."""
-    frame = con.execute(
-        f"""with files as (
-          select sum(lines) as lines, sum(accepted) as accepted, sum(duplicate) as duplicate,
-            sum(rejected) as rejected
-          from {RAW_SCHEMA}.ingest_ledger where load_id = ?
-        ),
-        final as (
-          select lines, accepted, duplicate, rejected,
-            rejected / greatest(lines, 1) as rejected_share
-          from files
-        )
-        select * from final""",
-        [load_id],
-    ).df()
-    max_share = float(contract.batch_quality.get("max_rejected_share", 1.0))
-    return Batch(
-        f"{SUITE_PREFIX}_load",
-        None,
-        frame,
-        [
-            gxe.ExpectColumnValuesToBeBetween(
-                column="rejected_share", min_value=0, max_value=max_share
-            )
-        ],
-    )
-
-
-def _volume_batch(
-    con: duckdb.DuckDBPyConnection, contract: Contract, load_id: str, gxe: Any
-) -> Batch | None:
-    """Events per tenant and event type in this load. Every tenant seen before for an event
-    type this load carries is expected again with at least `min_rows_per_tenant_and_type`, so
-    a tenant that silently stops sending shows up."""
-    typed = [t for t in contract.event_types if "tenant_id" in contract.field_names(t)]
-    union = " union all ".join(
-        f"select '{t}' as event_type, tenant_id, _load_id from {contract.raw_table(t)}"
-        for t in typed
-    )
-    frame = con.execute(
-        f"""with events as (
-          {union}
-        ),
-        this_load as (
-          select event_type, tenant_id, count(*) as events
-          from events where _load_id = ? group by all
-        ),
-        expected as (
-          select distinct event_type, tenant_id from events
-          where event_type in (select event_type from this_load)
-        ),
-        final as (
-          select e.event_type, e.tenant_id, coalesce(t.events, 0) as events
-          from expected as e
-          left join this_load as t
-            on e.event_type = t.event_type and e.tenant_id is not distinct from t.tenant_id
-          order by e.event_type, e.tenant_id
-        )
-        select * from final""",
-        [load_id],
-    ).df()
-    if not len(frame):
-        return None
-    minimum = int(contract.batch_quality.get("min_rows_per_tenant_and_type", 1))
-    return Batch(
-        f"{SUITE_PREFIX}_volume",
-        None,
-        frame,
-        [gxe.ExpectColumnValuesToBeBetween(column="events", min_value=minimum)],
-    )
-
-
 def _observed(result: dict[str, Any]) -> str | None:
     if "observed_value" in result:
         return str(result["observed_value"])
@@ -227,13 +105,12 @@ def validate_load(
     # validate (not by `floop --help`, the dashboard or exports).
     import great_expectations as gx
     import great_expectations.expectations as gxe
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     contract = load_contract()
-    batches = _event_batches(con, contract, load_id, gxe)
-    batches.append(_load_batch(con, contract, load_id, gxe))
-    volume = _volume_batch(con, contract, load_id, gxe)
+    batches = event_batches(con, contract, load_id, gxe)
+    batches.append(load_batch(con, contract, load_id, gxe))
+    volume = volume_batch(con, contract, load_id, gxe)
     if volume is not None:
         batches.append(volume)
 
@@ -243,50 +120,17 @@ def validate_load(
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_or_update_pandas(name="floop_ingest")
     outcome = QualityResult(load_id=load_id)
+    rendered: list[Any] = []  # the results' and suites' identifiers, for one Data Docs build
     for batch in batches:
-        try:
-            asset = source.get_asset(batch.name)
-        except LookupError:
-            asset = source.add_dataframe_asset(name=batch.name)
-        try:
-            definition = asset.get_batch_definition("whole")
-        except KeyError:
-            definition = asset.add_batch_definition_whole_dataframe("whole")
-        suite = context.suites.add_or_update(
-            gx.ExpectationSuite(name=batch.name, expectations=batch.expectations)
-        )
-        validation = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=batch.name, data=definition, suite=suite)
-        )
-        checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(
-                name=batch.name,
-                validation_definitions=[validation],
-                actions=[UpdateDataDocsAction(name="update_data_docs")],
-                result_format="SUMMARY",
-            )
-        )
-        run = checkpoint.run(
+        run = _checkpoint(gx, context, source, batch).run(
             batch_parameters={"dataframe": batch.frame},
             run_id=gx.RunIdentifier(run_name=load_id),
         )
         say(_suite_line(batch, run))
-        for suite_result in run.run_results.values():
-            for r in suite_result.results:
-                config = r.expectation_config
-                kwargs = dict(config.kwargs) if config is not None else {}
-                details = r.result or {}
-                outcome.results.append(
-                    ExpectationOutcome(
-                        suite_name=batch.name,
-                        expectation_type=config.type if config is not None else "?",
-                        event_type=batch.event_type,
-                        column_name=kwargs.get("column"),
-                        success=bool(r.success),
-                        observed_value=_observed(details),
-                        details={"kwargs": kwargs, "result": details},
-                    )
-                )
+        for result_id, suite_result in run.run_results.items():
+            rendered += [result_id, result_id.expectation_suite_identifier]
+            outcome.results += [_outcome(batch, r) for r in suite_result.results]
+    context.build_data_docs(resource_identifiers=rendered, build_index=True)
     urls = context.get_docs_sites_urls()
     if urls and urls[0].get("site_url"):
         outcome.data_docs = Path(str(urls[0]["site_url"]).removeprefix("file://"))
@@ -301,7 +145,58 @@ def _suite_line(batch: Batch, run: Any) -> str:
     passed = sum(1 for r in results if r.success)
     return (
         f"quality: suite {batch.name}: {passed:,}/{len(results):,} expectations passed "
-        f"({len(batch.frame):,} rows)"
+        f"({batch.rows:,} rows)"
+    )
+
+
+def _checkpoint(gx: Any, context: Any, source: Any, batch: Batch) -> Any:
+    """BATCH's checkpoint (suite, validation definition and asset added or updated); no
+    actions: the caller renders Data Docs once for all batches."""
+    try:
+        asset = source.get_asset(batch.name)
+    except LookupError:
+        asset = source.add_dataframe_asset(name=batch.name)
+    try:
+        definition = asset.get_batch_definition("whole")
+    except KeyError:
+        definition = asset.add_batch_definition_whole_dataframe("whole")
+    suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=batch.name, expectations=batch.expectations)
+    )
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=batch.name, data=definition, suite=suite)
+    )
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=batch.name,
+            validation_definitions=[validation],
+            actions=[],
+            result_format="SUMMARY",
+        )
+    )
+
+
+def _outcome(batch: Batch, r: Any) -> ExpectationOutcome:
+    """One expectation's result. For a representative frame the verdict is GX's, the counts
+    are the batch's own (DuckDB's exact count, `quality_batches`)."""
+    config = r.expectation_config
+    kwargs = dict(config.kwargs) if config is not None else {}
+    details = dict(r.result or {})
+    kind = _KINDS.get(config.type if config is not None else "")
+    exact = batch.exact.get((kind or "", kwargs.get("column") or ""))
+    if exact is not None:
+        details["representative_rows"] = details.get("element_count")
+        details["element_count"] = batch.rows
+        details["unexpected_count"] = exact
+        details["unexpected_percent"] = 100.0 * exact / batch.rows
+    return ExpectationOutcome(
+        suite_name=batch.name,
+        expectation_type=config.type if config is not None else "?",
+        event_type=batch.event_type,
+        column_name=kwargs.get("column"),
+        success=bool(r.success),
+        observed_value=_observed(details),
+        details={"kwargs": kwargs, "result": details},
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
+from floop.build_state import project_fingerprint
 from floop.config import PROJECT_DIR, Layout
 from floop.dbt import dbt_executable, launcher_executable, launcher_flags, run_dbt
 
@@ -36,13 +37,29 @@ def dbt_project(layout: Layout, prepare: bool = False) -> DbtProject:
     """The dbt project with its manifest in the layout's target folder (the same one
     `floop.dbt.run_dbt` uses: one manifest, one partial-parse state). `dbt parse` runs under
     `dagster dev`, when PREPARE is set, or when the manifest is missing — through `run_dbt`, so
-    it sees the same profile as the builds (dagster-dbt's own preparer would not)."""
+    it sees the same profile as the builds (dagster-dbt's own preparer would not). PREPARE
+    skips the parse when the manifest was parsed from the same project files for this
+    warehouse (dbt's start alone costs ~5 s of CPU: most of a `floop run` with no new data)."""
     project = DbtProject(
         project_dir=PROJECT_DIR, target_path=layout.dbt_target, profiles_dir=PROJECT_DIR
     )
-    if prepare or not project.manifest_path.exists() or os.environ.get("DAGSTER_IS_DEV_CLI"):
+    parsed_from = f"{project_fingerprint()} {layout.warehouse}"
+    current = project.manifest_path.exists() and _read_text(layout.dbt_parse_state) == parsed_from
+    if (
+        (prepare and not current)
+        or not project.manifest_path.exists()
+        or (os.environ.get("DAGSTER_IS_DEV_CLI"))
+    ):
         run_dbt(["parse", "--quiet"], layout, capture=True)
+        layout.dbt_parse_state.write_text(parsed_from)
     return project
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
+        return None
 
 
 def read_manifest(project: DbtProject) -> dict[str, Any]:

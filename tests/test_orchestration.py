@@ -355,6 +355,36 @@ def test_analyst_copy_holds_no_restricted_data(env: Env, first_run: Any) -> None
             ro.close()
 
 
+def test_a_run_without_new_data_builds_and_exports_nothing(env: Env, first_run: Any) -> None:
+    """Issue 14: `floop run` again on the same landing: ingest finds nothing, the dbt step
+    records why it built nothing (an observation per asset, no materialization), and the
+    exports and the analyst copy downstream are skipped: the files stay as they were."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.assets.dbt import SKIPPED_BUILD
+
+    assert first_run[2].success
+    analyst_before = sha(env.analyst)
+    exports_before = {p: sha(p) for p in env.exports.rglob("*") if p.is_file()}
+    report = _run(env, FIRST_DAY + timedelta(days=1))
+    assert report.success, report.errors
+    assert not [k for k in report.materialized if k.split("/")[0] != "raw"], report.materialized
+    steps = {step: status for step, status, _ in report.steps}
+    assert steps["floop_dbt"] == "ok"
+    assert {steps[f"exports__{p}"] for p in POLICIES} == {"skipped"}
+    assert steps["analyst_copy"] == "skipped"
+    observed = [
+        e.dagster_event.event_specific_data.asset_observation.metadata
+        for e in DagsterInstance.get().all_logs(
+            report.run_id, of_type=DagsterEventType.ASSET_OBSERVATION
+        )
+    ]
+    reasons = {m[SKIPPED_BUILD].value for m in observed if SKIPPED_BUILD in m}
+    assert len(reasons) == 1 and next(iter(reasons)).startswith("nothing new")
+    assert sha(env.analyst) == analyst_before
+    assert {p: sha(p) for p in env.exports.rglob("*") if p.is_file()} == exports_before
+
+
 @pytest.fixture(scope="module")
 def second_run(env: Env, first_run: Any) -> Any:
     """A third day lands; the run (ingest, fct_interactions, analyst copy) publishes while a
@@ -570,10 +600,14 @@ def test_blocking_check_does_not_pass_on_the_second_try_and_waive_unblocks(
     assert not any("expectations" in ev.metadata for ev in gx)
     assert "analyst_copy" not in again.materialized and sha(env.analyst) == analyst_before
 
-    blocked = duckdb.connect(str(env.warehouse), read_only=True).execute(
-        "select distinct load_id from raw.gx_validations where not success "
-        "and suite_name = 'floop_batch_load'"
-    ).fetchall()
+    blocked = (
+        duckdb.connect(str(env.warehouse), read_only=True)
+        .execute(
+            "select distinct load_id from raw.gx_validations where not success "
+            "and suite_name = 'floop_batch_load'"
+        )
+        .fetchall()
+    )
     assert len(blocked) == 1
     args = ["waive", blocked[0][0], "--warehouse", str(env.warehouse), "--now", clock(day)]
     assert main([*args, "--reason", "  "]) == 2  # a waiver needs a reason

@@ -34,7 +34,13 @@ from floop.ingest.checks import CheckSQL
 from floop.ingest.erased import TOMBSTONES, has_tombstones
 from floop.ingest.ledger import LedgerRow, LedgerState, next_stamp
 from floop.ingest.listing import LandingEntry, list_landing
-from floop.ingest.load import LoadRequest, is_no_space, load_file, open_warehouse
+from floop.ingest.load import (
+    ChangedWhileRead,
+    LoadRequest,
+    is_no_space,
+    load_file,
+    open_warehouse,
+)
 from floop.ingest.result import FileResult, IngestResult, Progress, format_summary
 from floop.ingest.scan import Scan, scan_file
 from floop.quality_gate import validate_pending
@@ -178,9 +184,10 @@ class _Run:
     tmpdir: Path
     erasure_key: tuple[str, str] | None
 
-    def scan(self, entry: LandingEntry) -> Scan:
+    def scan(self, entry: LandingEntry, in_place: bool = True) -> Scan:
         assert entry.fmt is not None
-        return scan_file(entry.path, entry.fmt, self.state.prior(entry.relative), self.tmpdir)
+        prior = self.state.prior(entry.relative)
+        return scan_file(entry.path, entry.fmt, prior, self.tmpdir, in_place)
 
     def load(self, entry: LandingEntry, future: Future[Scan]) -> FileResult | None:
         """One landing file: its new lines loaded, or nothing new, or failed or tampered."""
@@ -207,7 +214,23 @@ class _Run:
             if scan.staged is not None:
                 scan.staged.unlink(missing_ok=True)
 
-    def _load_new_lines(self, entry: LandingEntry, scan: Scan) -> FileResult:
+    def _load_new_lines(self, entry: LandingEntry, scan: Scan) -> FileResult | None:
+        try:
+            return self._load_scanned(entry, scan)
+        except ChangedWhileRead:
+            pass
+        # A writer appended to the file between its hash and its read in place: scan it
+        # again, this time into a staged copy, which stays as hashed.
+        again = self.scan(entry, in_place=False)
+        try:
+            if not again.has_new_lines:
+                return self.not_read(entry, scan=again) if again.tampered else None
+            return self._load_scanned(entry, again)
+        finally:
+            if again.staged is not None:
+                again.staged.unlink(missing_ok=True)
+
+    def _load_scanned(self, entry: LandingEntry, scan: Scan) -> FileResult:
         assert entry.fmt is not None
         request = LoadRequest(
             path=entry.path,

@@ -23,7 +23,7 @@ from floop.ingest.checks import ACCEPTED, DUPLICATE, REJECTED, CheckSQL
 from floop.ingest.checks_fields import col
 from floop.ingest.erased import mark_erased
 from floop.ingest.ledger import LedgerRow
-from floop.ingest.readers import stage_lines
+from floop.ingest.readers import CHANGED_WHILE_READ, stage_lines
 from floop.ingest.result import FileResult
 from floop.ingest.scan import Scan
 from floop.sql import sql_str
@@ -38,7 +38,7 @@ class LoadRequest:
     path: Path  # the landing file as found (its rows' source_file)
     relative_path: str  # its path under the landing folder: its name in the ledger
     fmt: str  # a format of floop.landing.FORMATS
-    scan: Scan  # the staged copy of the bytes to read, offsets and checksums
+    scan: Scan  # the file to read (staged copy or in place), offsets and checksums
     load_id: str
     now: datetime  # judges future timestamps
     stamp: datetime  # ingested_at of every row written (strictly after earlier loads)
@@ -53,6 +53,11 @@ class LoadRequest:
     @property
     def ingested_at_sql(self) -> str:
         return f"timestamp '{self.stamp.isoformat(sep=' ')}'"
+
+
+class ChangedWhileRead(Exception):
+    """A file read in place no longer had the size that was hashed: scan it again, with a
+    staged copy. Nothing of it was written (the transaction rolled back)."""
 
 
 def is_no_space(exc: BaseException) -> bool:
@@ -114,15 +119,19 @@ def _load(
 ) -> FileResult:
     started = time.perf_counter()
     scan = request.scan
-    assert scan.staged is not None
+    path = scan.to_read
+    assert path is not None
+    size = scan.size if scan.in_place is not None else None
     try:
-        stage_lines(con, scan.staged, request.fmt, scan.first_line, request.tmpdir, repair_utf8)
+        stage_lines(con, path, request.fmt, scan.first_line, request.tmpdir, repair_utf8, size)
     except duckdb.Error as exc:
+        if CHANGED_WHILE_READ in str(exc):
+            raise ChangedWhileRead(request.source_file) from exc
         if is_no_space(exc) or (not repair_utf8 and "UTF-8" in str(exc)):
             raise
         # e.g. a corrupt Parquet file ("No magic bytes found"): this file fails, not the run.
         # The message names the landing file, not its staged copy (the same on every run).
-        message = str(exc).splitlines()[0].replace(str(scan.staged), request.source_file)
+        message = str(exc).splitlines()[0].replace(str(path), request.source_file)
         raise LandingFileError(f"{type(exc).__name__}: {message}") from exc
     _check_lines(con, checks, request)
     _insert_accepted(con, checks, request)

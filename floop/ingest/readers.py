@@ -1,9 +1,10 @@
-"""Staged landing files as SQL rows `(line_number, raw_line)`: NDJSON text (decompressed and
-cut to the new complete lines by `scan`) and Parquet rows as JSON text. DuckDB reads only the
-staged copies, whose names are generated: a landing file name is never a glob pattern."""
+"""Landing files as SQL rows `(line_number, raw_line)`: NDJSON text (a new file read whole in
+place, or a staged copy decompressed and cut to the new complete lines by `scan`) and Parquet
+rows as JSON text. A name DuckDB reads is generated, or free of glob characters (`scan`)."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from pathlib import Path
@@ -12,11 +13,22 @@ import duckdb
 
 from floop.sql import sql_str
 
+# The error a read in place raises when the file is no longer the size that was hashed.
+CHANGED_WHILE_READ = "floop: the landing file changed after it was hashed"
 
-def text_lines_sql(path: Path, first_line: int = 1) -> str:
+
+def text_lines_sql(path: Path, first_line: int = 1, expect_size: int | None = None) -> str:
     """(line_number, raw_line) of a text file: exact line numbers from FIRST_LINE (the lines
     of an appended file go on from those read before); a trailing newline does not make an
-    extra line. A CR before the LF stays (JSON whitespace: CRLF files parse)."""
+    extra line. A CR before the LF stays (JSON whitespace: CRLF files parse). EXPECT_SIZE: the
+    read fails with CHANGED_WHILE_READ unless the file has that many bytes (a file read in
+    place: the bytes read are the bytes hashed)."""
+    content = "content"
+    if expect_size is not None:
+        content = (
+            f"case when size = {int(expect_size)} then content "
+            f"else error({sql_str(CHANGED_WHILE_READ)}) end"
+        )
     return f"""
   select line_number + {int(first_line) - 1} as line_number, raw_line
   from (
@@ -24,7 +36,7 @@ def text_lines_sql(path: Path, first_line: int = 1) -> str:
       unnest(generate_series(1, len(parts))) as line_number,
       unnest(parts) as raw_line,
       len(parts) as n_parts
-    from (select string_split(content, chr(10)) as parts from read_text({sql_str(str(path))}))
+    from (select string_split({content}, chr(10)) as parts from read_text({sql_str(str(path))}))
   )
   where not (line_number = n_parts and raw_line = '')"""
 
@@ -51,15 +63,16 @@ def parquet_lines_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
 
 
 def _lines_from_broken_utf8(
-    con: duckdb.DuckDBPyConnection, path: Path, tmpdir: Path, first_line: int
+    con: duckdb.DuckDBPyConnection, path: Path, tmpdir: Path, first_line: int, size: int
 ) -> None:
     """temp.lines of a text file that is not valid UTF-8 (rare: read_text refuses it). Bytes
     that do not decode become U+FFFD, and each such line is marked invalid (a leading U+FFFD
     makes it invalid JSON), so it is quarantined as invalid_json instead of accepted with
-    altered text. A line loop in Python, but only for such broken files."""
+    altered text. A line loop in Python, but only for such broken files. SIZE: the bytes to
+    read (the file may have grown since it was hashed)."""
     fixed = tmpdir / (uuid.uuid4().hex + ".jsonl")
     with open(path, "rb") as src, open(fixed, "w", encoding="utf-8", newline="") as dst:
-        for raw in src:
+        for raw in io.BytesIO(src.read(size)):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -70,20 +83,22 @@ def _lines_from_broken_utf8(
 
 def stage_lines(
     con: duckdb.DuckDBPyConnection,
-    staged: Path,
+    path: Path,
     fmt: str,
     first_line: int,
     tmpdir: Path,
     repair_utf8: bool,
+    size: int | None = None,
 ) -> None:
-    """The staged file's lines into table temp.lines, so that the checks scan them in
-    parallel (read_text is one row). STAGED is a copy made by `scan` (NDJSON text, already
-    decompressed, or Parquet). `repair_utf8`: the text is not valid UTF-8 (read_text refused
-    it in a first attempt)."""
+    """The file's lines into table temp.lines, so that the checks scan them in parallel
+    (read_text is one row). PATH is a copy staged by `scan` (NDJSON text, already
+    decompressed, or Parquet), or an NDJSON landing file read in place, whose hashed SIZE is
+    given. `repair_utf8`: the text is not valid UTF-8 (read_text refused it in a first
+    attempt)."""
     con.execute("drop table if exists temp.lines")
     if fmt == "parquet":
-        con.execute("create temp table lines as " + parquet_lines_sql(con, staged))
+        con.execute("create temp table lines as " + parquet_lines_sql(con, path))
     elif repair_utf8:
-        _lines_from_broken_utf8(con, staged, tmpdir, first_line)
+        _lines_from_broken_utf8(con, path, tmpdir, first_line, -1 if size is None else size)
     else:
-        con.execute("create temp table lines as " + text_lines_sql(staged, first_line))
+        con.execute("create temp table lines as " + text_lines_sql(path, first_line, size))

@@ -1,9 +1,14 @@
 """Read a landing file's bytes once: its checksums, whether the part loaded before is
-unchanged, which bytes are new, and a staged copy of them for DuckDB.
+unchanged, which bytes are new, and a staged copy of them for DuckDB when it needs one.
 
-DuckDB only ever reads the staged copy (a generated name in the run's temp folder): a landing
-name is never taken for a glob pattern, and DuckDB reads exactly the bytes that were hashed,
-even while a writer appends to the file.
+DuckDB reads exactly the bytes that were hashed, even while a writer appends to the file, and
+never takes a landing name for a glob pattern. A new plain NDJSON file read whole, whose path
+has no character DuckDB's globbing treats specially, is read in place (`Scan.in_place`): the
+hash pass writes nothing, and the read checks that the file still has the size that was
+hashed (`readers.text_lines_sql`; a file that grew in between is scanned again, with a copy).
+Everything else (an appended part, an unfinished last line, a compressed or Parquet file, a
+name with glob characters) is read from a staged copy with a generated name in the run's temp
+folder, written in the same pass as the hash.
 
 Plain NDJSON files may grow: a file loaded before is read from its first unread byte, and
 only complete lines are read. A final line without a newline is read when it is a complete
@@ -24,6 +29,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 _CHUNK = 1 << 20
+# Characters DuckDB's file globbing (and its path escapes) treat specially.
+_GLOB_CHARS = frozenset("*?[]{}\\")
 
 
 @dataclass(frozen=True)
@@ -46,18 +53,31 @@ class Scan:
     sha256_to_end: str = ""  # of bytes [0, end): the ledger's checksum of what was read
     first_line: int = 1  # line number of the first line read
     pending: int = 0  # bytes of an unfinished last line left for a later run
-    staged: Path | None = None
+    staged: Path | None = None  # a copy in the run's temp folder (deleted after the load)
+    in_place: Path | None = None  # or the landing file itself, read whole (never deleted)
     tampered: str | None = None
 
     @property
+    def to_read(self) -> Path | None:
+        """The file DuckDB reads: the staged copy or the landing file itself."""
+        return self.staged or self.in_place
+
+    @property
     def has_new_lines(self) -> bool:
-        return self.staged is not None and self.tampered is None
+        return self.to_read is not None and self.tampered is None
 
 
-def scan_file(path: Path, fmt: str, prior: Prior | None, tmpdir: Path) -> Scan:
-    """Scan PATH (a landing file of format FMT) against what was read of it before. Raises
-    what reading raises (`OSError`, `EOFError`, `gzip.BadGzipFile`, ...): a failed file."""
+def scan_file(
+    path: Path, fmt: str, prior: Prior | None, tmpdir: Path, in_place: bool = True
+) -> Scan:
+    """Scan PATH (a landing file of format FMT) against what was read of it before; IN_PLACE
+    False always stages a copy. Raises what reading raises (`OSError`, `EOFError`,
+    `gzip.BadGzipFile`, ...): a failed file."""
     if fmt in ("jsonl", "ndjson"):
+        if in_place and prior is None and not _GLOB_CHARS.intersection(path.as_posix()):
+            scan = _scan_text_in_place(path)
+            if scan is not None:
+                return scan
         return _scan_text(path, prior, tmpdir)
     suffix = "parquet" if fmt == "parquet" else "jsonl"
     staged = None if prior else tmpdir / f"{uuid.uuid4().hex}.{suffix}"
@@ -96,6 +116,30 @@ class _HashingReader:
     def drain(self) -> None:
         while self.read(_CHUNK):
             pass
+
+
+def _scan_text_in_place(path: Path) -> Scan | None:
+    """A new NDJSON file hashed without a copy, to be read in place; None when it ends with an
+    unfinished line (rare: then a cut copy is staged, `_scan_text`)."""
+    h = hashlib.sha256()
+    to_last_newline = None  # (end, hash state) just after the last newline
+    pos = 0
+    with open(path, "rb") as src:
+        while chunk := src.read(_CHUNK):
+            i = chunk.rfind(b"\n")
+            if i >= 0:
+                h.update(chunk[: i + 1])
+                to_last_newline = (pos + i + 1, h.copy())
+                h.update(chunk[i + 1 :])
+            else:
+                h.update(chunk)
+            pos += len(chunk)
+    scan = Scan(size=pos, sha256=h.hexdigest(), sha256_to_end=hashlib.sha256().hexdigest())
+    _settle_end(scan, path, to_last_newline)
+    if scan.end != scan.size:
+        return None
+    scan.in_place = path
+    return scan
 
 
 def _scan_text(path: Path, prior: Prior | None, tmpdir: Path) -> Scan:
@@ -156,7 +200,8 @@ def _settle_end(
     scan: Scan, staged: Path, to_last_newline: tuple[int, hashlib._Hash] | None
 ) -> None:
     """Where this read ends: after the last complete line; a final line without a newline
-    is read only when it is a complete JSON value (else it waits: `pending`)."""
+    is read only when it is a complete JSON value (else it waits: `pending`). STAGED holds
+    the file's bytes from `scan.start` (a copy, or the file itself when start is 0)."""
     if to_last_newline is not None:
         scan.end, state = to_last_newline
         scan.sha256_to_end = state.hexdigest()

@@ -1,6 +1,11 @@
 """The dbt project as assets (dagster-dbt), every dbt test an asset check: one step builds
 everything but the dataset-lineage models, a second builds those after the exports (they read
-the registry the exports write), so the same run's lineage mart lists its manifests."""
+the registry the exports write), so the same run's lineage mart lists its manifests.
+
+A run whose dbt inputs did not change since the last successful build (`floop.build_state`:
+the project's files and the raw sources) builds nothing: the main step records the reason as
+an observation of each of its assets and yields no materialization, so the exports, the
+lineage step and the analyst copy downstream are skipped and stay as they are."""
 
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -8,11 +13,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
+from floop.build_state import forget_build, plan_build, record_build
 from floop.dbt import run_dbt
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.progress import progress_logger
 from orchestration.resources import FloopPaths, dbt_for_run
 from orchestration.translator import LINEAGE_SELECT, FloopTranslator, registry_models
+
+# Metadata key of the observation a skipped build records on each of its assets.
+SKIPPED_BUILD = "dbt_build_skipped"
 
 
 def _build(
@@ -48,11 +57,23 @@ def build_dbt_assets(
     def floop_dbt(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, floop: FloopPaths
     ) -> Iterator[Any]:
+        layout, now = floop.layout(), run_now(context)
+        # Only a build of the whole step may be skipped or recorded as the last build.
+        whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
+        plan = plan_build(layout, manifest, now) if whole else None
+        if plan is not None and not plan.build:
+            progress_logger(context)(f"dbt build skipped: {plan.reason}")
+            for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+                yield dg.AssetObservation(asset_key=key, metadata={SKIPPED_BUILD: plan.reason})
+            return
+        forget_build(layout)  # until this build has succeeded
         # Same target folder as the CLI: one manifest, one partial-parse state.
         yield from _build(context, dbt, floop, project)
         # The docs site (`floop docs`, dbt docs serve) reflects what was just built.
         progress_logger(context)("dbt docs generate")
-        run_dbt(["docs", "generate"], floop.layout(), now=run_now(context), capture=True)
+        run_dbt(["docs", "generate"], layout, now=now, capture=True)
+        if plan is not None:
+            record_build(layout, manifest, plan, now)
 
     @dbt_assets(
         manifest=project.manifest_path,

@@ -1,0 +1,93 @@
+"""Issue 14: a dbt build runs when its inputs changed since the last successful build, and only
+then (floop.build_state). A real DuckDB file; the manifest's `sources` as dbt writes them."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from floop.build_state import plan_build, project_fingerprint, record_build
+from floop.config import PROJECT_DIR, Layout
+from floop.warehouse import connect, ensure_raw_schema
+
+NOW = datetime(2026, 11, 20)
+
+
+def _source(source_name: str, schema: str, name: str) -> dict[str, str]:
+    return {"source_name": source_name, "schema": schema, "name": name, "identifier": name}
+
+
+MANIFEST = {
+    "sources": {
+        "source.floop.events.interaction_events": _source("events", "raw", "interaction_events"),
+        "source.floop.events.ingest_ledger": _source("events", "raw", "ingest_ledger"),
+        "source.floop.events.gx_validations": _source("events", "raw", "gx_validations"),
+        "source.floop.registry.dataset_manifests": _source(
+            "registry", "registry", "dataset_manifests"
+        ),
+    },
+    "nodes": {"model.floop.m": {"raw_code": "select 1"}},
+}
+
+
+def _project(tmp_path: Path) -> Path:
+    """A copy of the dbt project's files (the fingerprint reads only those)."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(PROJECT_DIR / name, root / name)
+    shutil.copytree(PROJECT_DIR / "macros", root / "macros")
+    return root
+
+
+def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    layout = Layout.for_warehouse(tmp_path / "wh.duckdb")
+    con = connect(layout.warehouse)
+    ensure_raw_schema(con)
+    con.execute("create schema registry")
+    con.execute("create table registry.dataset_manifests (manifest_id varchar)")
+    con.close()
+
+    def plan() -> tuple[bool, str]:
+        p = plan_build(layout, MANIFEST, NOW, project)
+        return p.build, p.reason
+
+    def change(sql: str) -> None:
+        with connect(layout.warehouse) as c:
+            c.execute(sql)
+
+    first = plan_build(layout, MANIFEST, NOW, project)
+    assert first.build and "no record" in first.reason
+    record_build(layout, MANIFEST, first, NOW)
+    assert plan() == (
+        False,
+        "nothing new: no source changed since the build of 2026-11-20T00:00:00",
+    )
+
+    # rows appended to an event table (its count and last _ingested_at move)
+    change(
+        "insert into raw.interaction_events (event_id, _ingested_at) "
+        "values ('e1', timestamp '2026-11-20 01:00')"
+    )
+    assert plan() == (True, "sources changed: source:events.interaction_events")
+    record_build(layout, MANIFEST, plan_build(layout, MANIFEST, NOW, project), NOW)
+    assert not plan()[0]
+
+    # a bookkeeping table updated in place (no new row): hashed whole
+    change("insert into raw.ingest_ledger (load_id, lines) values ('L1', 1)")
+    record_build(layout, MANIFEST, plan_build(layout, MANIFEST, NOW, project), NOW)
+    change("update raw.ingest_ledger set lines = 2")
+    assert plan() == (True, "sources changed: source:events.ingest_ledger")
+    record_build(layout, MANIFEST, plan_build(layout, MANIFEST, NOW, project), NOW)
+
+    # the registry (written by exports after every build) is no reason to build
+    change("insert into registry.dataset_manifests values ('m1')")
+    assert not plan()[0]
+
+    # a project file changed
+    before = project_fingerprint(project)
+    (project / "macros" / "time.sql").write_text("-- changed\n")
+    assert project_fingerprint(project) != before
+    assert plan() == (True, "the dbt project changed since the last build")
