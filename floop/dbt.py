@@ -44,7 +44,8 @@ def as_layout(warehouse: Layout | Path | str) -> Layout:
 
 def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     """What a dbt child process needs on top of the inherited environment: the warehouse, the
-    lake (when its raw sources read one), the project's profile, the layout's target and log folders, and the clock when given."""
+    lake (when its raw sources read one), the project's profile, the layout's target and log
+    folders, and the clock when given."""
     env = {
         "FLOOP_WAREHOUSE": str(layout.warehouse),
         # the raw sources read this Parquet event log; empty (the raw schema) overrides any

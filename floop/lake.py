@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from floop.contract import RAW_SCHEMA, load_contract
 from floop.config import lake_path
+from floop.contract import RAW_SCHEMA, load_contract
 from floop.errors import OperationalError
 from floop.warehouse import ensure_raw_schema
 

@@ -94,7 +94,7 @@ def write_load(con: duckdb.DuckDBPyConnection, lake: Lake, load_id: str) -> list
         for (day,) in dates:
             query = (
                 f"select * from {table} where _load_id = {sql_str(load_id)} "
-                f"and cast(\"timestamp\" as date) = date {sql_str(day)} "
+                f'and cast("timestamp" as date) = date {sql_str(day)} '
                 "order by _source_file, _line_number"
             )
             written.append(publish(con, query, lake.event_file(event_type, day, load_id)))

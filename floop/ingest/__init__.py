@@ -281,12 +281,14 @@ class _Run:
         return fr
 
 
-def main(landing: Path, warehouse: Path, now: datetime, quiet: bool = False) -> int:
+def main(
+    landing: Path, warehouse: Path, now: datetime, quiet: bool = False, lake: Path | None = None
+) -> int:
     """`floop ingest`. Exit 0 when every landing file is loaded (also with rejected lines:
     they are data, kept in quarantine) or skipped by design; 3 when some file failed or was
     tampered with (the others are loaded); operational failures raise `OperationalError`
     (exit 2)."""
-    result = ingest(landing, warehouse, now, progress=not quiet)
+    result = ingest(landing, warehouse, now, progress=not quiet, lake=lake)
     if not quiet:
         print(format_summary(result))
     if result.failed:
