@@ -13,11 +13,11 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from floop.cli import dashboard, export, ingest, run, simulate, trace_import
+from floop.cli import dashboard, docs, export, ingest, run, simulate, trace_import
 from floop.cli.args import Parser
 from floop.errors import FloopError
 
-COMMANDS = (ingest, run, simulate, export, dashboard, trace_import)
+COMMANDS = (ingest, run, simulate, export, dashboard, docs, trace_import)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -33,7 +33,7 @@ from floop.ingest.checks import CheckSQL
 from floop.ingest.ledger import LedgerRow, LedgerState, next_stamp
 from floop.ingest.listing import LandingEntry, list_landing
 from floop.ingest.load import LoadRequest, is_no_space, load_file, open_warehouse
-from floop.ingest.result import FileResult, IngestResult, format_summary
+from floop.ingest.result import FileResult, IngestResult, Progress, format_summary
 from floop.ingest.scan import Scan, scan_file
 from floop.lake import Lake, create_views, lake_root, reads_lake
 from floop.lake_write import write_load
@@ -51,11 +51,12 @@ def ingest(
     landing: Path,
     warehouse: Path,
     now: datetime,
-    progress: bool = False,
+    progress: bool | Progress = False,
     quality: bool = True,
     lake: Path | None = None,
 ) -> IngestResult:
-    """Load every landing file, or its part, not loaded before. Raises
+    """Load every landing file, or its part, not loaded before. PROGRESS: a line per file and
+    per quality suite as it happens, on stderr when True, or to a callable. Raises
     `floop.errors.OperationalError` for failures of the run itself (folder missing or
     unreadable, warehouse or lake locked, disk full); a file that cannot be read fails alone.
     With LAKE, the raw store is that Parquet event log instead of the warehouse's `raw`
@@ -72,6 +73,7 @@ def ingest(
         now=now,
     )
     entries = list_landing(landing)
+    report = _reporter(progress)
     try:
         with ExitStack() as stack:
             if lake is None:
@@ -84,9 +86,9 @@ def ingest(
             else:
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="floop-lake-"))
                 con = stack.enter_context(lake_mode.scratch(Lake(lake_root(lake)), Path(tmp)))
-            _load_entries(con, checks, result, entries, progress)
+            _load_entries(con, checks, result, entries, report)
             if quality:
-                _validate(con, result, lake_only=lake is not None)
+                _validate(con, result, report, lake_only=lake is not None)
             if lake is not None:
                 write_load(con, Lake(lake_root(lake)), result.load_id)
                 with closing(open_warehouse(warehouse)) as wcon:
@@ -100,18 +102,34 @@ def ingest(
     return result
 
 
-def _validate(con: duckdb.DuckDBPyConnection, result: IngestResult, lake_only: bool) -> None:
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    report: Progress | None,
+    lake_only: bool,
+) -> None:
     """Great Expectations on this load, loads a crash left unvalidated, and loads still
     blocked. A lake run validates only its own load: the scratch holds no earlier rows."""
     if lake_only:
         if result.lines:
-            result.quality = validate_load(con, result.load_id, result.warehouse, result.now)
+            result.quality = validate_load(
+                con, result.load_id, result.warehouse, result.now, report
+            )
         return
-    for outcome in validate_pending(con, result.warehouse, result.now):
+    for outcome in validate_pending(con, result.warehouse, result.now, report):
         if outcome.load_id == result.load_id:
             result.quality = outcome
         else:
             result.revalidated.append(outcome)
+
+
+def _reporter(progress: bool | Progress) -> Progress | None:
+    """Where progress lines go: stderr (True), a callable, or nowhere (False)."""
+    if callable(progress):
+        return progress
+    if progress:
+        return lambda line: print(line, file=sys.stderr, flush=True)
+    return None
 
 
 def _scans_ahead(
@@ -134,7 +152,7 @@ def _load_entries(
     checks: CheckSQL,
     result: IngestResult,
     entries: list[LandingEntry],
-    progress: bool,
+    report: Progress | None,
 ) -> None:
     """Each entry of the landing folder: loaded (one transaction per file), already loaded,
     or recorded as skipped, failed or tampered."""
@@ -147,17 +165,17 @@ def _load_entries(
             next_stamp(con, result.now),
             Path(tmp),
         )
-        _each_entry(run, entries, progress)
+        _each_entry(run, entries, report)
 
 
-def _each_entry(run: _Run, entries: list[LandingEntry], progress: bool) -> None:
+def _each_entry(run: _Run, entries: list[LandingEntry], report: Progress | None) -> None:
     # closing(): a scan still running ends before the run's temp folder is removed
     with closing(_scans_ahead([e for e in entries if e.readable], run.scan)) as scans:
         for i, entry in enumerate(entries, start=1):
             fr = run.load(entry, next(scans)) if entry.readable else run.not_read(entry)
-            if progress and fr is not None:
+            if report is not None and fr is not None:
                 timing = f" [{fr.seconds:.1f}s]" if fr.status == "loaded" else ""
-                print(f"[{i}/{len(entries)} files] {fr.line()}{timing}", file=sys.stderr)
+                report(f"[{i:,}/{len(entries):,} files] {fr.line()}{timing}")
 
 
 @dataclass
@@ -290,7 +308,8 @@ def main(
     (exit 2)."""
     result = ingest(landing, warehouse, now, progress=not quiet, lake=lake)
     if not quiet:
-        print(format_summary(result))
+        # the per-file lines were printed as progress already
+        print(format_summary(result, per_file=False))
     if result.failed:
         names = ", ".join(f"{f.relative_path} ({f.status})" for f in result.failed)
         print(f"floop ingest: {len(result.failed)} file(s) not loaded: {names}", file=sys.stderr)
