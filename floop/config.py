@@ -4,6 +4,7 @@ one `Layout` that derives every path floop writes from the warehouse file."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,28 @@ def landing_dir() -> Path:
     return _path("FLOOP_LANDING", PROJECT_DIR / "landing")
 
 
+# Characters a lake path may not hold: it is spliced into SQL string literals, read as a glob
+# by DuckDB and formatted by dbt-duckdb's source templating.
+_LAKE_UNSAFE = re.compile(r"['\"{}*?\[\]$\\]")
+
+
+def lake_path(value: str | Path | None = None) -> Path | None:
+    """The Parquet event log folder (`--lake`, else FLOOP_LAKE; None: no lake), absolute.
+    `UsageError` when the path holds a character that would change the SQL or glob it is
+    spliced into."""
+    if value is None or value == "":
+        value = os.environ.get("FLOOP_LAKE") or None
+        if value is None:
+            return None
+    path = Path(value).expanduser().resolve()
+    if _LAKE_UNSAFE.search(path.as_posix()):
+        raise UsageError(
+            f"lake folder {str(value)!r}: the path must not contain quotes, braces, brackets, "
+            "'*', '?', '$' or backslashes"
+        )
+    return path
+
+
 @dataclass(frozen=True)
 class Layout:
     """Every path floop reads or writes for one warehouse file. Build it with `for_warehouse`;
@@ -52,9 +75,13 @@ class Layout:
     dbt_target: Path
     exports: Path
     analyst_copy: Path
+    # The Parquet event log the raw sources read (`--lake`, FLOOP_LAKE); None: schema `raw`.
+    lake: Path | None = None
 
     @classmethod
-    def for_warehouse(cls, warehouse: Path | str | None = None) -> Layout:
+    def for_warehouse(
+        cls, warehouse: Path | str | None = None, lake: Path | str | None = None
+    ) -> Layout:
         default = warehouse_path()
         wh = Path(warehouse).expanduser().resolve() if warehouse else default
         is_default = wh == default
@@ -63,7 +90,13 @@ class Layout:
         if not is_default and not os.environ.get("FLOOP_EXPORTS"):
             exports = wh.with_name("exports")
         analyst = _path("FLOOP_ANALYST_COPY", wh.with_name("analyst.duckdb"))
-        return cls(warehouse=wh, dbt_target=target, exports=exports, analyst_copy=analyst)
+        return cls(
+            warehouse=wh,
+            dbt_target=target,
+            exports=exports,
+            analyst_copy=analyst,
+            lake=lake_path(lake),
+        )
 
     @property
     def dbt_logs(self) -> Path:

@@ -49,10 +49,14 @@ def as_layout(warehouse: Layout | Path | str) -> Layout:
 
 def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     """What a dbt child process needs on top of the inherited environment: the warehouse, the
-    project's profile, the layout's target and log folders, and the clock when given."""
+    lake (when its raw sources read one), the project's profile, the layout's target and log
+    folders, and the clock when given."""
     env = {
         "FLOOP_WAREHOUSE": str(layout.warehouse),
         "FLOOP_DUCKDB_TEMP": str(layout.duckdb_temp),
+        # the raw sources read this Parquet event log; empty (the raw schema) overrides any
+        # FLOOP_LAKE inherited from this process's environment
+        "FLOOP_LAKE": str(layout.lake) if layout.lake else "",
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_TARGET_PATH": str(layout.dbt_target),

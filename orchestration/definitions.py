@@ -32,14 +32,16 @@ def build_defs(
     analyst_copy: Path | None = None,
     policies_dir: Path | None = None,
     prepare: bool = False,
+    lake: Path | None = None,
 ) -> dg.Definitions:
-    layout = Layout.for_warehouse(warehouse)
+    layout = Layout.for_warehouse(warehouse, lake)
     paths = FloopPaths(
         warehouse=str(layout.warehouse),
         landing=str(Path(landing or config.landing_dir()).resolve()),
         exports=str(Path(exports or layout.exports).resolve()),
         analyst_copy=str(Path(analyst_copy or layout.analyst_copy).resolve()),
         policies_dir=str(Path(policies_dir or config.POLICIES_DIR).resolve()),
+        lake=str(layout.lake or ""),
     )
     project = dbt_project(layout, prepare=prepare)
     manifest = read_manifest(project)

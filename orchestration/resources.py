@@ -23,14 +23,21 @@ class FloopPaths(dg.ConfigurableResource):
     exports: str
     analyst_copy: str
     policies_dir: str
+    lake: str = ""  # the Parquet event log ingest writes and dbt reads ("": schema raw)
 
     def layout(self) -> Layout:
-        """The warehouse's Layout, with the exports and analyst copy this deployment names."""
+        """The warehouse's Layout, with the exports, analyst copy and lake this deployment
+        names."""
         return dataclasses.replace(
             Layout.for_warehouse(self.warehouse),
             exports=Path(self.exports),
             analyst_copy=Path(self.analyst_copy),
+            lake=self.lake_path,
         )
+
+    @property
+    def lake_path(self) -> Path | None:
+        return Path(self.lake) if self.lake else None
 
 
 def dbt_project(layout: Layout, prepare: bool = False) -> DbtProject:

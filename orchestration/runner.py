@@ -83,6 +83,7 @@ def run_job(
         analyst_copy=analyst_copy,
         policies_dir=policies_dir,
         prepare=prepare,
+        lake=layout.lake,
     )
     if instance is None:
         dagster_home()

@@ -31,6 +31,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from floop.contract import RAW_META_COLUMNS, RAW_SCHEMA, Contract, load_contract  # noqa: E402
+from floop.lake import committed_sql, lake_tables, raw_relation  # noqa: E402
 from floop.registry import registry_ddl  # noqa: E402
 from floop.warehouse import AUX_TABLES  # noqa: E402
 
@@ -657,9 +658,7 @@ def render_sources(contract: Contract) -> str:
             "description": f"{contract.description(event_type)} Accepted {event_type} "
             "events as landed (contract fields in contract order, then bookkeeping).",
         }
-        table["config"] = _table_freshness(table["name"])
-        if not table["config"]:
-            del table["config"]
+        table["config"] = {**_table_freshness(table["name"]), "meta": _lake_meta(table["name"])}
         tables.append({**table, "columns": columns})
     for name, cols in AUX_TABLES.items():
         if name in UNSTAGED_TABLES:
@@ -669,6 +668,8 @@ def render_sources(contract: Contract) -> str:
         config: dict[str, object] = {"loaded_at_field": loaded_at} if loaded_at else {}
         # a quiet table's loaded_at_query (in _table_freshness) replaces its loaded_at_field
         table["config"] = _table_freshness(name) if name in QUIET_TABLES else config
+        if name in lake_tables():
+            table["config"]["meta"] = _lake_meta(name)
         descs = AUX_COLUMN_DESCRIPTIONS.get(name, {})
         table["columns"] = [
             {"name": c, "data_type": t.lower(), "description": descs.get(c, "")} for c, t in cols
@@ -682,6 +683,23 @@ def render_sources(contract: Contract) -> str:
         "tables": tables,
     }
     return HEADER + _dump({"version": 2, "sources": [source]})
+
+
+# The lake path as dbt sees it: the var `lake` (dbt_project.yml), else env FLOOP_LAKE.
+LAKE_JINJA = "(var('lake') or env_var('FLOOP_LAKE', ''))"
+_LAKE_PLACEHOLDER = "@@LAKE@@"
+
+
+def _lake_meta(table: str) -> dict[str, str]:
+    """dbt-duckdb reads a source with `external_location` as that relation: the committed rows
+    of the Parquet event log (floop.lake.committed_sql) when a lake is given, else the raw
+    table (a parenthesised query: a bare name would be taken for a file path)."""
+    parts = committed_sql(_LAKE_PLACEHOLDER, table).split(_LAKE_PLACEHOLDER)
+    on_lake = f" ~ {LAKE_JINJA} ~ ".join(json.dumps(p) for p in parts)
+    return {
+        "external_location": f"{{{{ ({on_lake}) if {LAKE_JINJA} else "
+        f"{json.dumps(raw_relation(table))} }}}}"
+    }
 
 
 def _table_freshness(table: str) -> dict[str, object]:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NoReturn
 
-from floop.config import parse_now, wall_clock
+from floop.config import lake_path, parse_now, wall_clock
 from floop.errors import UsageError
 
 # A clock this far after the machine's is refused: load stamps never go backwards, so one run
@@ -96,6 +96,28 @@ def add_landing(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DIR",
         help="landing folder of event files (default: $FLOOP_LANDING or ./landing)",
+    )
+
+
+def lake_dir(value: str) -> Path:
+    """`--lake`: a folder path that is safe to splice into SQL and globs."""
+    try:
+        path = lake_path(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if path is None:
+        raise argparse.ArgumentTypeError("an empty lake folder")
+    return path
+
+
+def add_lake(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lake",
+        type=lake_dir,
+        default=None,
+        metavar="DIR",
+        help="keep raw events in this Parquet event log instead of the warehouse's raw schema "
+        "(default: $FLOOP_LAKE; unset: no lake); the warehouse's raw tables become views of it",
     )
 
 

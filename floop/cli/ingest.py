@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from floop import config, ingest, quality_gate
-from floop.cli.args import add_landing, add_now, add_warehouse, now_of
+from floop.cli.args import add_lake, add_landing, add_now, add_warehouse, now_of
 from floop.config import Layout
 from floop.errors import OperationalError, UsageError
 from floop.ingest import replay
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_landing(p)
     add_warehouse(p)
     add_now(p)
+    add_lake(p)
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument(
         "--replay-quarantine",
@@ -59,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _ingest(args: argparse.Namespace) -> int:
     if args.reason and not args.replay_quarantine:
         raise UsageError("--reason needs --replay-quarantine")
+    layout = Layout.for_warehouse(args.warehouse, args.lake)
     if args.replay_quarantine:
+        if layout.lake is not None:
+            raise UsageError("--replay-quarantine does not work with a lake yet")
         return replay.main(
             warehouse=Layout.for_warehouse(args.warehouse).warehouse,
             now=now_of(args),
@@ -68,9 +72,10 @@ def _ingest(args: argparse.Namespace) -> int:
         )
     return ingest.main(
         landing=args.landing or config.landing_dir(),
-        warehouse=Layout.for_warehouse(args.warehouse).warehouse,
+        warehouse=layout.warehouse,
         now=now_of(args),
         quiet=args.quiet,
+        lake=layout.lake,
     )
 
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from floop import config, hash_key
-from floop.cli.args import add_landing, add_now, add_warehouse, now_of
+from floop.cli.args import add_lake, add_landing, add_now, add_warehouse, now_of
 from floop.config import Layout
 from floop.summary import print_summary
 
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_landing(p)
     add_warehouse(p)
     add_now(p)
+    add_lake(p)
     p.set_defaults(func=_run)
 
 
@@ -35,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     from orchestration.runner import report_lines, run_job
 
     landing = Path(args.landing or config.landing_dir()).resolve()
-    layout = Layout.for_warehouse(args.warehouse)
+    layout = Layout.for_warehouse(args.warehouse, args.lake)
     now = now_of(args)
     started = time.monotonic()
     print(f"floop run: {landing} -> {layout.warehouse} (clock {now.isoformat()})", flush=True)

@@ -19,7 +19,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from floop import hash_key
 from floop.config import Layout
 from floop.contract import load_contract
 from floop.errors import LandingFileError, OperationalError
+from floop.ingest import lake as lake_mode
 from floop.ingest.checks import CheckSQL
 from floop.ingest.erased import TOMBSTONES, has_tombstones
 from floop.ingest.ledger import LedgerRow, LedgerState, next_stamp
@@ -43,6 +44,9 @@ from floop.ingest.load import (
 )
 from floop.ingest.result import FileResult, IngestResult, Progress, format_summary
 from floop.ingest.scan import Scan, scan_file
+from floop.lake import Lake, create_views, lake_root, reads_lake
+from floop.lake_write import write_load
+from floop.quality import validate_load
 from floop.quality_gate import validate_pending
 from floop.warehouse import ensure_raw_schema
 
@@ -58,11 +62,14 @@ def ingest(
     now: datetime,
     progress: bool | Progress = False,
     quality: bool = True,
+    lake: Path | None = None,
 ) -> IngestResult:
     """Load every landing file, or its part, not loaded before. PROGRESS: a line per file and
     per quality suite as it happens, on stderr when True, or to a callable. Raises
     `floop.errors.OperationalError` for failures of the run itself (folder missing or
-    unreadable, warehouse locked, disk full); a file that cannot be read fails alone."""
+    unreadable, warehouse or lake locked, disk full); a file that cannot be read fails alone.
+    With LAKE, the raw store is that Parquet event log instead of the warehouse's `raw`
+    schema (`floop.ingest.lake`); the warehouse's raw tables become views over it."""
     landing = Path(landing).resolve()
     warehouse = Path(warehouse)
     if not landing.is_dir():
@@ -76,26 +83,53 @@ def ingest(
     )
     entries = list_landing(landing)
     report = _reporter(progress)
-    con = open_warehouse(warehouse)
     try:
-        ensure_raw_schema(con)
-        _load_entries(con, checks, result, entries, report)
-        if quality:
-            # this load, loads a crash left unvalidated, and loads still blocked
-            for outcome in validate_pending(con, result.warehouse, result.now, report):
-                if outcome.load_id == result.load_id:
-                    result.quality = outcome
-                else:
-                    result.revalidated.append(outcome)
+        with ExitStack() as stack:
+            if lake is None:
+                con = stack.enter_context(closing(open_warehouse(warehouse)))
+                if reads_lake(con):
+                    raise OperationalError(
+                        f"warehouse {warehouse} reads its raw data from a lake: ingest with --lake"
+                    )
+                ensure_raw_schema(con)
+            else:
+                tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="floop-lake-"))
+                con = stack.enter_context(lake_mode.scratch(Lake(lake_root(lake)), Path(tmp)))
+            _load_entries(con, checks, result, entries, report)
+            if quality:
+                _validate(con, result, report, lake_only=lake is not None)
+            if lake is not None:
+                write_load(con, Lake(lake_root(lake)), result.load_id)
+                with closing(open_warehouse(warehouse)) as wcon:
+                    create_views(wcon, Lake(lake_root(lake)))
     except (OSError, duckdb.Error) as exc:
         if is_no_space(exc):
             raise OperationalError(f"no space left on device: {exc}") from exc
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             raise OperationalError(f"warehouse {warehouse} is locked: {exc}") from exc
         raise
-    finally:
-        con.close()
     return result
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    result: IngestResult,
+    report: Progress | None,
+    lake_only: bool,
+) -> None:
+    """Great Expectations on this load, loads a crash left unvalidated, and loads still
+    blocked. A lake run validates only its own load: the scratch holds no earlier rows."""
+    if lake_only:
+        if result.lines:
+            result.quality = validate_load(
+                con, result.load_id, result.warehouse, result.now, report
+            )
+        return
+    for outcome in validate_pending(con, result.warehouse, result.now, report):
+        if outcome.load_id == result.load_id:
+            result.quality = outcome
+        else:
+            result.revalidated.append(outcome)
 
 
 def _reporter(progress: bool | Progress) -> Progress | None:
@@ -311,12 +345,14 @@ class _Run:
         return fr
 
 
-def main(landing: Path, warehouse: Path, now: datetime, quiet: bool = False) -> int:
+def main(
+    landing: Path, warehouse: Path, now: datetime, quiet: bool = False, lake: Path | None = None
+) -> int:
     """`floop ingest`. Exit 0 when every landing file is loaded (also with rejected lines:
     they are data, kept in quarantine) or skipped by design; 3 when some file failed or was
     tampered with (the others are loaded); operational failures raise `OperationalError`
     (exit 2)."""
-    result = ingest(landing, warehouse, now, progress=not quiet)
+    result = ingest(landing, warehouse, now, progress=not quiet, lake=lake)
     if not quiet:
         # the per-file lines were printed as progress already
         print(format_summary(result, per_file=False))

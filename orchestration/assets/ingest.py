@@ -93,7 +93,13 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         now = run_now(context)
         warehouse = Path(floop.warehouse)
-        result = ingest(Path(floop.landing), warehouse, now, progress=progress_logger(context))
+        result = ingest(
+            Path(floop.landing),
+            warehouse,
+            now,
+            progress=progress_logger(context),
+            lake=floop.lake_path,
+        )
         meta = {
             "now": now.isoformat(),
             "load_id": result.load_id,
