@@ -108,9 +108,9 @@ chain as (
         is_shadow,
         {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
         {{ list_to_string('cited_ids') }} as cited_document_ids,
-        cast(null as varchar) as event_kind,
+        cast(null as {{ dbt.type_string() }}) as event_kind,
         cast(null as double) as event_value,
-        cast(null as varchar) as detail
+        cast(null as {{ dbt.type_string() }}) as detail
     from interactions
     union all
     select
@@ -209,9 +209,9 @@ final as (
         event_id,
         event_type,
         event_at,
-        row_number() over (
+        cast(row_number() over (
             partition by session_id order by event_at asc, event_type asc, event_id asc
-        ) as event_order,
+        ) as bigint) as event_order,
         output_id,
         task_id,
         prompt_version,
