@@ -285,5 +285,35 @@
     not whole date partitions, so Spark's insert_overwrite by partition would drop the rest
     of each partition (docs/scale-out.md). -#}
 {% macro floop_incremental() -%}
-    {{- return('table' if target.type == 'spark' else 'incremental') -}}
+    {{- return('table' if target is defined and target.type == 'spark' else 'incremental') -}}
+{%- endmacro %}
+
+
+{#- The string type for casts: varchar on DuckDB, string on Spark (whose varchar needs a
+    length). -#}
+{% macro string_type() -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('string_type', 'floop')()) }}
+    {%- else -%}
+        {{ return(default__string_type()) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__string_type() -%}
+    varchar
+{%- endmacro %}
+
+{% macro spark__string_type() -%}
+    string
+{%- endmacro %}
+
+
+{#- A column name that is a keyword (`timestamp`): "timestamp" on DuckDB, `timestamp` on
+    Spark (a double-quoted name is a string there). -#}
+{% macro quote_column(name) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.quote(name)) }}
+    {%- else -%}
+        {{ return('"' ~ name ~ '"') }}
+    {%- endif -%}
 {%- endmacro %}

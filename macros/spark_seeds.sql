@@ -8,7 +8,8 @@
   {%- for col_name in agate_table.column_names -%}
       {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
       {%- set type = floop_spark_type(column_override.get(col_name, inferred_type)) | trim -%}
-      {%- do columns.append(adapter.quote_seed_column(col_name | string, quote_seed_column) ~ ' ' ~ type) -%}
+      {%- set name = adapter.quote_seed_column(col_name | string, quote_seed_column) -%}
+      {%- do columns.append(name ~ ' ' ~ type) -%}
   {%- endfor -%}
   {% set sql %}
     create table {{ this.render() }} ({{ columns | join(', ') }})
@@ -44,7 +45,8 @@
               {%- elif value is sameas true or value is sameas false -%}
                   {%- set literal = "'true'" if value else "'false'" -%}
               {%- else -%}
-                  {%- set literal = "'" ~ (value | string | replace('\\', '\\\\') | replace("'", "\\'")) ~ "'" -%}
+                  {%- set text = value | string | replace('\\', '\\\\') | replace("'", "\\'") -%}
+                  {%- set literal = "'" ~ text ~ "'" -%}
               {%- endif -%}
               {%- do values.append('cast(' ~ literal ~ ' as ' ~ types[loop.index0] ~ ')') -%}
           {%- endfor -%}

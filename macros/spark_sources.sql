@@ -90,3 +90,10 @@
         {%- do run_query(statement) -%}
     {%- endfor -%}
 {%- endmacro %}
+
+
+{#- The pre-hook of stg_dataset_manifests: the registry DDL on DuckDB; nothing on Spark, where
+    floop_prepare_sources creates the table. -#}
+{% macro registry_pre_hook() -%}
+    {{- return([] if target is defined and target.type == 'spark' else registry_ddl()) -}}
+{%- endmacro %}

@@ -70,7 +70,7 @@ golden_runs as (
         knowledge_version,
         {{ golden_period }} as period_start,
         false as is_interaction,
-        cast(null as {{ dbt.type_string() }}) as task_id,
+        cast(null as {{ string_type() }}) as task_id,
         false as carries_outcome,
         cast(null as double) as primary_outcome_value,
         cast(0 as bigint) as thumbs_up_count,

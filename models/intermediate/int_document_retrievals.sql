@@ -46,7 +46,9 @@ retrieved as (
         any_value(tenant_id) as tenant_id,
         any_value(event_at) as event_at,
         min(retrieval_rank) as retrieval_rank,
-        bool_or({{ list_has('cited_ids', list_element('retrieval_ids', 'retrieval_rank')) }}) as is_cited
+        bool_or(
+            {{ list_has('cited_ids', list_element('retrieval_ids', 'retrieval_rank')) }}
+        ) as is_cited
     from ranks
     where {{ list_element('retrieval_ids', 'retrieval_rank') }} is not null
     group by output_id, {{ list_element('retrieval_ids', 'retrieval_rank') }}

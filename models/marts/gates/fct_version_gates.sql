@@ -117,37 +117,37 @@ final as (
                 when srm_gate = 'fail'
                     then
                         'SRM: units per arm do not match the planned weights (p = '
-                        || cast(srm_p_value as {{ dbt.type_string() }}) || ' < 0.001)'
+                        || cast(srm_p_value as varchar) || ' < 0.001)'
             end,
             case
                 when unplanned_arms > 0
                     then
-                        'broken assignment: ' || cast(unplanned_arms as {{ dbt.type_string() }})
+                        'broken assignment: ' || cast(unplanned_arms as varchar)
                         || ' arm(s) seen that the config does not plan'
                 when assignment_gate = 'fail'
                     then
-                        'broken assignment: ' || cast(multiple_exposure_units as {{ dbt.type_string() }})
+                        'broken assignment: ' || cast(multiple_exposure_units as varchar)
                         || ' of '
-                        || cast(exposed_units as {{ dbt.type_string() }})
+                        || cast(exposed_units as varchar)
                         || ' units saw more than one arm'
             end,
             case
                 when candidate_kind = 'experiment' and sample_gate = 'fail'
                     then
                         'minimum sample not reached: smallest arm has '
-                        || cast(min_arm_units as {{ dbt.type_string() }}) || ' of '
-                        || cast(minimum_units_per_arm as {{ dbt.type_string() }}) || ' units'
+                        || cast(min_arm_units as varchar) || ' of '
+                        || cast(minimum_units_per_arm as varchar) || ' units'
             end,
             case
                 when primary_gate = 'no_data'
                     then 'primary outcome: no test (' || primary_error || ')'
                 when primary_gate <> 'not_applicable'
                     then
-                        'primary outcome lift ' || cast(round(100 * primary_lift, 2) as {{ dbt.type_string() }})
+                        'primary outcome lift ' || cast(round(100 * primary_lift, 2) as varchar)
                         || '% (sequential CI '
-                        || cast(round(100 * primary_lift_seq_ci_low, 2) as {{ dbt.type_string() }})
-                        || '% to ' || cast(round(100 * primary_lift_seq_ci_high, 2) as {{ dbt.type_string() }})
-                        || '%, Holm p = ' || cast(round(primary_seq_p_value_holm, 4) as {{ dbt.type_string() }})
+                        || cast(round(100 * primary_lift_seq_ci_low, 2) as varchar)
+                        || '% to ' || cast(round(100 * primary_lift_seq_ci_high, 2) as varchar)
+                        || '%, Holm p = ' || cast(round(primary_seq_p_value_holm, 4) as varchar)
                         || '): ' || primary_gate
             end,
             case
@@ -174,18 +174,18 @@ final as (
                             end
                         )
                 else
-                    'golden pass rate ' || cast(round(candidate_golden_pass_rate, 3) as {{ dbt.type_string() }})
-                    || ' vs ' || cast(round(incumbent_golden_pass_rate, 3) as {{ dbt.type_string() }})
+                    'golden pass rate ' || cast(round(candidate_golden_pass_rate, 3) as varchar)
+                    || ' vs ' || cast(round(incumbent_golden_pass_rate, 3) as varchar)
                     || ': ' || golden_gate
             end,
             case
                 when shadow_gate <> 'not_applicable'
                     then
-                        'shadow vs production on ' || cast(shadow_pairs as {{ dbt.type_string() }})
+                        'shadow vs production on ' || cast(shadow_pairs as varchar)
                         || ' paired inputs (' || shadow_evaluator_id || '): pass rate diff '
-                        || cast(round(shadow_pass_rate_diff, 3) as {{ dbt.type_string() }}) || ' (95% CI '
-                        || cast(round(shadow_pass_rate_diff_ci_low, 3) as {{ dbt.type_string() }}) || ' to '
-                        || cast(round(shadow_pass_rate_diff_ci_high, 3) as {{ dbt.type_string() }}) || '): '
+                        || cast(round(shadow_pass_rate_diff, 3) as varchar) || ' (95% CI '
+                        || cast(round(shadow_pass_rate_diff_ci_low, 3) as varchar) || ' to '
+                        || cast(round(shadow_pass_rate_diff_ci_high, 3) as varchar) || '): '
                         || shadow_gate
             end,
             case

@@ -108,9 +108,9 @@ chain as (
         is_shadow,
         {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
         {{ list_to_string('cited_ids') }} as cited_document_ids,
-        cast(null as {{ dbt.type_string() }}) as event_kind,
+        cast(null as {{ string_type() }}) as event_kind,
         cast(null as double) as event_value,
-        cast(null as {{ dbt.type_string() }}) as detail
+        cast(null as {{ string_type() }}) as detail
     from interactions
     union all
     select

@@ -43,7 +43,9 @@ deduped_outputs as (
     -- restage its output from part of its rows
     where output_id in (select output_id from new_rows)
     {% endif %}
-    qualify row_number() over (partition by output_id order by {{ adapter.quote('timestamp') }}, event_id) = 1
+    qualify row_number() over (
+        partition by output_id order by {{ quote_column('timestamp') }}, event_id
+    ) = 1
 ),
 
 final as (
@@ -79,8 +81,8 @@ final as (
         variant,
         coalesce(is_shadow, {{ contract_default('interaction', 'is_shadow') }}) as is_shadow,
         schema_version,
-        {{ adapter.quote('timestamp') }} as event_at,
-        cast({{ adapter.quote('timestamp') }} as date) as event_date,
+        {{ quote_column('timestamp') }} as event_at,
+        cast({{ quote_column('timestamp') }} as date) as event_date,
         _source_file as source_file,
         _ingested_at as ingested_at
     from deduped_outputs

@@ -2,7 +2,7 @@
     this model creates it idempotently with the DDL floop/export.py runs (macros/registry_ddl.sql,
     generated from floop/registry.py). -#}
 {#- On Spark the registry table is created by the on-run-start hook (floop_prepare_sources). -#}
-{{ config(pre_hook=registry_ddl() if target.type != 'spark' else []) }}
+{{ config(pre_hook=registry_pre_hook()) }}
 
 with source as (
     select * from {{ source('registry', 'dataset_manifests') }}
