@@ -14,7 +14,7 @@ import duckdb
 
 from floop.config import Layout
 from floop.contract import RAW_SCHEMA, load_contract
-from floop.warehouse import connect
+from floop.warehouse import connect, table_columns, table_exists
 
 # Columns worth showing, in this order, when the mart has them.
 CHANGE_COLUMNS = [
@@ -40,25 +40,6 @@ ARM_COLUMNS = [
     "delta_vs_control_ci_high",
 ]
 MAX_ROWS = 12
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? "
-            "and table_name = ? order by ordinal_position",
-            [schema, table],
-        ).fetchall()
-    ]
 
 
 def _fmt(value: Any, column: str = "") -> str:
@@ -90,9 +71,9 @@ def _mart(
     order: list[tuple[str, str]],
 ) -> tuple[list[str], list[tuple[Any, ...]]] | None:
     """Rows of marts.<table> with the preferred columns it has (or its first ones)."""
-    if not _exists(con, "marts", table):
+    if not table_exists(con, f"marts.{table}"):
         return None
-    cols = _columns(con, "marts", table)
+    cols = table_columns(con, f"marts.{table}")
     show = [c for c in preferred if c in cols] or cols[:8]
     conds = [sql for col, sql in where if col in cols]
     orders = [sql for col, sql in order if col in cols]
@@ -130,7 +111,7 @@ def _volumes(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = []
     for et in load_contract().event_types:
         name = f"{et}_events"
-        if _exists(con, RAW_SCHEMA, name):
+        if table_exists(con, f"{RAW_SCHEMA}.{name}"):
             n, lo, hi = con.execute(
                 f'select count(*), min("timestamp"), max("timestamp") from {RAW_SCHEMA}.{name}'
             ).fetchone()
@@ -143,7 +124,7 @@ def _volumes(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _bookkeeping(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The ledger's totals, rejects by reason, duplicates and fields outside the contract."""
     out = []
-    if _exists(con, RAW_SCHEMA, "ingest_ledger"):
+    if table_exists(con, f"{RAW_SCHEMA}.ingest_ledger"):
         f, lines, acc, dup, rej, last = con.execute(
             f"""select count(*), sum(lines), sum(accepted), sum(duplicate), sum(rejected),
               max(ingested_at) from {RAW_SCHEMA}.ingest_ledger"""
@@ -153,7 +134,7 @@ def _bookkeeping(con: duckdb.DuckDBPyConnection) -> list[str]:
             f"{int(acc or 0):,} accepted + {int(dup or 0):,} duplicate + "
             f"{int(rej or 0):,} rejected (last load {str(last)[:19] if last else '-'})"
         )
-    if _exists(con, RAW_SCHEMA, "quarantine"):
+    if table_exists(con, f"{RAW_SCHEMA}.quarantine"):
         reasons = con.execute(
             f"select reason_code, count(*) from {RAW_SCHEMA}.quarantine "
             "group by 1 order by 2 desc, 1"
@@ -161,12 +142,12 @@ def _bookkeeping(con: duckdb.DuckDBPyConnection) -> list[str]:
         if reasons:
             out.append("rejected lines by reason (raw.quarantine):")
             out += _table([(r, int(n)) for r, n in reasons], ["reason_code", "lines"])
-    if _exists(con, RAW_SCHEMA, "duplicate_events"):
+    if table_exists(con, f"{RAW_SCHEMA}.duplicate_events"):
         n, ids = con.execute(
             f"select count(*), count(distinct event_id) from {RAW_SCHEMA}.duplicate_events"
         ).fetchone()
         out.append(f"duplicates dropped: {int(n):,} lines ({int(ids):,} distinct event ids)")
-    if _exists(con, RAW_SCHEMA, "unknown_fields"):
+    if table_exists(con, f"{RAW_SCHEMA}.unknown_fields"):
         drift = con.execute(
             "select event_type, field_name, sum(events)::bigint "
             f"from {RAW_SCHEMA}.unknown_fields group by 1, 2 order by 3 desc, 1, 2"
@@ -206,7 +187,7 @@ def _changes_and_experiments(con: duckdb.DuckDBPyConnection) -> list[str]:
         cols, rows = arms
         out.append("experiments (marts.fct_experiment_arms):")
         out += _table(rows, cols) if rows else ["  no experiment traffic"]
-    if _exists(con, "registry", "dataset_manifests"):
+    if table_exists(con, "registry.dataset_manifests"):
         n = con.execute("select count(*) from registry.dataset_manifests").fetchone()[0]
         out.append(f"datasets exported: {int(n):,} manifests (registry.dataset_manifests)")
     return out
@@ -223,7 +204,7 @@ def _locations(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]:
         + ("" if docs.exists() else "  (not generated yet: dbt docs generate)")
     )
     gx = None
-    if _exists(con, RAW_SCHEMA, "gx_validations"):
+    if table_exists(con, f"{RAW_SCHEMA}.gx_validations"):
         row = con.execute(
             f"select data_docs_path from {RAW_SCHEMA}.gx_validations "
             "where data_docs_path is not null order by validated_at desc limit 1"

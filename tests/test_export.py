@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from floop import export
+from floop import dataset_manifest, export
 from floop.cli import main as cli_main
 from floop.errors import OperationalError
 from floop.policy import (
@@ -364,14 +364,14 @@ def test_verify_detects_a_changed_byte(handmade: Path, tmp_path: Path, capsys) -
     # A copied export folder verifies: paths are relative to the manifest.
     moved = tmp_path / "moved"
     shutil.copytree(manifest.parent, moved)
-    assert export.verify(moved / "manifest.json") == []
+    assert dataset_manifest.verify(moved / "manifest.json") == []
     assert cli_main(["export", "--verify", str(manifest)]) == 0
 
     target = _files(manifest)[0]
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x01
     target.write_bytes(bytes(data))
-    problems = export.verify(manifest)
+    problems = dataset_manifest.verify(manifest)
     assert len(problems) == 1 and "sha256" in problems[0] and target.name in problems[0]
     capsys.readouterr()
     assert cli_main(["export", "--verify", str(manifest)]) == 1
@@ -380,7 +380,7 @@ def test_verify_detects_a_changed_byte(handmade: Path, tmp_path: Path, capsys) -
     # A removed file and an added one are found too.
     (moved / _files(manifest)[1].relative_to(manifest.parent)).unlink()
     (moved / "data" / "extra.parquet").write_bytes(b"x")
-    problems = export.verify(moved / "manifest.json")
+    problems = dataset_manifest.verify(moved / "manifest.json")
     assert any("missing" in p for p in problems) and any(
         "not in the manifest" in p for p in problems
     )
@@ -437,7 +437,7 @@ def test_export_refuses_a_busy_warehouse(handmade: Path, tmp_path: Path) -> None
         manifest = export.export_dataset(
             "support_finetune", handmade, AS_OF, tmp_path / "o", lock_timeout=30.0
         )
-        assert export.verify(manifest) == []
+        assert dataset_manifest.verify(manifest) == []
     finally:
         holder.wait()
 
@@ -500,5 +500,5 @@ def test_verify_detects_an_edited_manifest(handmade: Path, tmp_path: Path) -> No
     m = json.loads(manifest.read_text())
     m["rows"]["total"] += 1
     manifest.write_text(json.dumps(m))
-    problems = export.verify(manifest)
+    problems = dataset_manifest.verify(manifest)
     assert problems and "manifest_id" in problems[0]

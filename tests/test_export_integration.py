@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import TEST_NOW
 
-from floop import export
+from floop import dataset_manifest, export
 from floop.cli import main as cli_main
 from floop.config import parse_now
 from floop.dbt import run_dbt
@@ -95,7 +95,7 @@ def test_every_policy_exports_rows(exported: tuple[Path, dict[str, Path]]) -> No
         m = json.loads(manifest.read_text())
         assert m["rows"]["total"] > 0, name
         assert m["build"]["dbt_project_sha256"], "the built warehouse has a dbt manifest"
-        assert export.verify(manifest) == []
+        assert dataset_manifest.verify(manifest) == []
 
 
 def test_no_row_without_the_purpose_consent(exported: tuple[Path, dict[str, Path]]) -> None:

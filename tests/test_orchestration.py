@@ -236,7 +236,7 @@ def test_definitions_load(env: Env, first_run: Any) -> None:
 
 
 def test_floop_run_materializes_everything(env: Env, first_run: Any) -> None:
-    from floop.export import verify
+    from floop.dataset_manifest import verify
 
     rc, out, report = first_run
     assert rc == 0, out + "\n".join(report.errors)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from floop.cli.args import add_warehouse, day
 from floop.config import Layout, wall_clock
+from floop.dataset_manifest import verify
 from floop.errors import OperationalError
-from floop.export import export_dataset, verify
+from floop.export import export_dataset
 
 
 def register(sub: argparse._SubParsersAction) -> None:

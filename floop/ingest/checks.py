@@ -21,6 +21,11 @@ from floop.ingest.checks_fields import (
     value_expr,
 )
 from floop.ingest.checks_messages import message_sql
+from floop.sql import sql_str
+
+# Row filters over the checked lines (aliased `c`) once duplicates are marked.
+DUPLICATE = "c._is_duplicate"
+ACCEPTED = f"c.reason_code is null and not {DUPLICATE}"
 
 
 class CheckSQL:
@@ -316,3 +321,19 @@ select * from final
     def message_sql(self) -> str:
         """reason_message for rejected rows of the checked table (aliased `c`)."""
         return message_sql(self.contract, self.specs)
+
+    def insert_accepted(
+        self, event_type: str, source: str, file_line: str, meta: str, order_by: str = ""
+    ) -> str:
+        """INSERT of the accepted lines of EVENT_TYPE from SOURCE (checked lines aliased `c`)
+        into their raw table; FILE_LINE gives `_source_file, _line_number`, META `_load_id,
+        _ingested_at` (one statement for the ingest and the replay)."""
+        names = self.contract.field_names(event_type)
+        cols = ", ".join(f'"{n}"' for n in names)
+        vals = ", ".join(f"c.{col('v', n)}" for n in names)
+        order = f" order by {order_by}" if order_by else ""
+        return f"""insert into {self.contract.raw_table(event_type)}
+            ({cols}, _extra_fields, _source_file, _line_number, _load_id, _ingested_at)
+            select {vals}, c._extra_json, {file_line}, {meta}
+            from {source}
+            where {ACCEPTED} and c.{col("v", "event_type")} = {sql_str(event_type)}{order}"""

@@ -18,7 +18,7 @@ import duckdb
 
 from floop.contract import RAW_SCHEMA
 from floop.errors import LandingFileError, OperationalError
-from floop.ingest.checks import CheckSQL
+from floop.ingest.checks import ACCEPTED, DUPLICATE, CheckSQL
 from floop.ingest.checks_fields import col
 from floop.ingest.ledger import LedgerRow
 from floop.ingest.readers import stage_lines
@@ -26,10 +26,6 @@ from floop.ingest.result import FileResult
 from floop.ingest.scan import Scan
 from floop.sql import sql_str
 from floop.warehouse import connect
-
-# Row filters over the checked table (aliased `c`) once duplicates are marked.
-_DUPLICATE = "c._is_duplicate"
-_ACCEPTED = f"c.reason_code is null and not {_DUPLICATE}"
 
 
 @dataclass(frozen=True)
@@ -157,18 +153,10 @@ def _insert_accepted(
     con: duckdb.DuckDBPyConnection, checks: CheckSQL, request: LoadRequest
 ) -> None:
     """Accepted lines into their event tables."""
-    contract = checks.contract
     meta = f"{sql_str(request.load_id)}, {request.ingested_at_sql}"
-    for event_type in contract.event_types:
-        names = contract.field_names(event_type)
-        cols = ", ".join(f'"{n}"' for n in names)
-        vals = ", ".join(f"c.{col('v', n)}" for n in names)
+    for event_type in checks.contract.event_types:
         con.execute(
-            f"""insert into {contract.raw_table(event_type)}
-            ({cols}, _extra_fields, _source_file, _line_number, _load_id, _ingested_at)
-            select {vals}, c._extra_json, c.source_file, c.line_number, {meta}
-            from checked c
-            where {_ACCEPTED} and c.{col("v", "event_type")} = {sql_str(event_type)}"""
+            checks.insert_accepted(event_type, "checked c", "c.source_file, c.line_number", meta)
         )
 
 
@@ -194,7 +182,7 @@ def _insert_rejected(
         (load_id, source_file, line_number, event_id, event_type, event_timestamp, ingested_at)
         select {load_id}, c.source_file, c.line_number, c.{col("v", "event_id")},
           c.{col("v", "event_type")}, c.{col("v", "timestamp")}, {ingested_at}
-        from checked c where {_DUPLICATE}
+        from checked c where {DUPLICATE}
         order by c.line_number"""
     )
     con.execute(
@@ -204,7 +192,7 @@ def _insert_rejected(
         from (
           select c.source_file, c.{col("v", "event_type")} as event_type,
             unnest(list_distinct(c._extra_keys)) as field_name
-          from checked c where {_ACCEPTED} and len(c._extra_keys) > 0
+          from checked c where {ACCEPTED} and len(c._extra_keys) > 0
         )
         group by all
         order by all"""
@@ -242,7 +230,7 @@ def _count(con: duckdb.DuckDBPyConnection, request: LoadRequest) -> FileResult:
     )
     result.accepted_by_type = dict(
         con.execute(
-            f"select c.{col('v', 'event_type')}, count(*) from checked c where {_ACCEPTED} "
+            f"select c.{col('v', 'event_type')}, count(*) from checked c where {ACCEPTED} "
             "group by 1 order by 2 desc, 1"
         ).fetchall()
     )

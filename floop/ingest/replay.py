@@ -30,7 +30,7 @@ import duckdb
 
 from floop.contract import RAW_SCHEMA, Contract, load_contract
 from floop.errors import OperationalError, UsageError
-from floop.ingest.checks import CheckSQL
+from floop.ingest.checks import ACCEPTED, CheckSQL
 from floop.ingest.checks_fields import col
 from floop.ingest.ledger import next_stamp
 from floop.ingest.load import open_warehouse
@@ -39,7 +39,6 @@ from floop.warehouse import ensure_raw_schema
 
 # The replayed line `r` (temp.replay_lines) of each checked row `c` (keyed by `seq`).
 _JOINED = "temp.checked c join temp.replay_lines r on r.seq = c.line_number"
-_ACCEPTED = "c.reason_code is null and not c._is_duplicate"
 _SAME_LINE = (
     "q.load_id = m.load_id and q.source_file = m.source_file and q.line_number = m.line_number"
 )
@@ -169,7 +168,7 @@ def _count(con: duckdb.DuckDBPyConnection, result: ReplayResult) -> None:
     row = con.execute(
         f"""select
           count(*),
-          count(*) filter (where {_ACCEPTED}),
+          count(*) filter (where {ACCEPTED}),
           count(*) filter (where c._is_duplicate),
           count(*) filter (where c.reason_code is not null),
           count(*) filter (where c.reason_code is distinct from r.reason_code
@@ -187,7 +186,7 @@ def _count(con: duckdb.DuckDBPyConnection, result: ReplayResult) -> None:
     result.files = [
         ReplayFile(path, int(a), int(d))
         for path, a, d in con.execute(
-            f"""select r.source_file, count(*) filter (where {_ACCEPTED}),
+            f"""select r.source_file, count(*) filter (where {ACCEPTED}),
               count(*) filter (where c._is_duplicate)
             from {_JOINED} where c.reason_code is null
             group by 1 order by 1"""
@@ -200,19 +199,12 @@ def _insert_accepted(
 ) -> None:
     """Accepted lines into their event tables (this replay's load id and stamp), their
     unknown fields counted under the file's own load."""
-    contract = checks.contract
     meta = f"{sql_str(load_id)}, timestamp '{stamp.isoformat(sep=' ')}'"
-    for event_type in contract.event_types:
-        names = contract.field_names(event_type)
-        cols = ", ".join(f'"{n}"' for n in names)
-        vals = ", ".join(f"c.{col('v', n)}" for n in names)
+    for event_type in checks.contract.event_types:
         con.execute(
-            f"""insert into {contract.raw_table(event_type)}
-            ({cols}, _extra_fields, _source_file, _line_number, _load_id, _ingested_at)
-            select {vals}, c._extra_json, r.source_file, r.line_number, {meta}
-            from {_JOINED}
-            where {_ACCEPTED} and c.{col("v", "event_type")} = {sql_str(event_type)}
-            order by r.seq"""
+            checks.insert_accepted(
+                event_type, _JOINED, "r.source_file, r.line_number", meta, order_by="r.seq"
+            )
         )
     con.execute(
         f"""insert into {RAW_SCHEMA}.unknown_fields
@@ -221,7 +213,7 @@ def _insert_accepted(
         from (
           select r.load_id, r.source_file, c.{col("v", "event_type")} as event_type,
             unnest(list_distinct(c._extra_keys)) as field_name
-          from {_JOINED} where {_ACCEPTED} and len(c._extra_keys) > 0
+          from {_JOINED} where {ACCEPTED} and len(c._extra_keys) > 0
         )
         group by all
         order by all"""
@@ -251,7 +243,7 @@ def _rebalance_ledger(con: duckdb.DuckDBPyConnection) -> None:
           rejected = l.rejected - m.accepted - m.duplicate
         from (
           select r.load_id, r.source_file,
-            count(*) filter (where {_ACCEPTED}) as accepted,
+            count(*) filter (where {ACCEPTED}) as accepted,
             count(*) filter (where c._is_duplicate) as duplicate
           from {_JOINED} where c.reason_code is null
           group by all

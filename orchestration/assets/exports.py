@@ -4,7 +4,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from floop.export import export_dataset, verify
+from floop.dataset_manifest import verify
+from floop.export import export_dataset
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, as_of
 from orchestration.resources import FloopPaths
 
