@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -112,3 +113,26 @@ def launch(argv: Sequence[str] | None = None) -> NoReturn:
         extra[key] = value
     exe = dbt_executable()
     os.execvpe(exe, [exe, *args], {**os.environ, **extra})
+
+
+def serve_docs(layout: Layout, port: int) -> NoReturn:
+    """Become `dbt docs serve` of LAYOUT's target folder (the site `floop run` generates) on
+    127.0.0.1:PORT (exec: stopping this process stops the server, no orphan). Served over
+    HTTP because the site loads manifest.json and catalog.json with fetch, which browsers
+    refuse from file://."""
+    if not layout.dbt_docs.exists():
+        raise OperationalError(
+            f"no dbt docs at {layout.dbt_docs}: run `floop run` first (it generates them)"
+        )
+    with socket.socket() as probe:  # dbt answers a busy port with a traceback
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise OperationalError(
+                f"port {port} is not free ({exc.strerror}): use --port"
+            ) from None
+    exe = dbt_executable()
+    args = ["docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser"]
+    sys.stdout.flush()
+    os.chdir(PROJECT_DIR)
+    os.execvpe(exe, [exe, *args], {**os.environ, **child_env(layout)})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from floop import data_docs
 from floop.config import Layout
 from floop.contract import RAW_SCHEMA, Contract, load_contract
 
@@ -210,9 +212,16 @@ def _observed(result: dict[str, Any]) -> str | None:
 
 
 def validate_load(
-    con: duckdb.DuckDBPyConnection, load_id: str, warehouse: Path, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    warehouse: Path,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
 ) -> QualityResult:
-    """Validate the rows load LOAD_ID accepted; record (stamped NOW) and render the results."""
+    """Validate the rows load LOAD_ID accepted; record (stamped NOW) and render the results.
+    PROGRESS gets a line before GX starts and one per suite validated."""
+    say = progress or (lambda _line: None)
+    say(f"quality: load {load_id}: starting Great Expectations (import and context, ~5 s)")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # no network calls
     # Imported here: Great Expectations takes ~3.5 s to import, paid only by a load to
     # validate (not by `floop --help`, the dashboard or exports).
@@ -261,6 +270,7 @@ def validate_load(
             batch_parameters={"dataframe": batch.frame},
             run_id=gx.RunIdentifier(run_name=load_id),
         )
+        say(_suite_line(batch, run))
         for suite_result in run.run_results.values():
             for r in suite_result.results:
                 config = r.expectation_config
@@ -280,8 +290,19 @@ def validate_load(
     urls = context.get_docs_sites_urls()
     if urls and urls[0].get("site_url"):
         outcome.data_docs = Path(str(urls[0]["site_url"]).removeprefix("file://"))
+        data_docs.bundle(outcome.data_docs.parent)  # readable offline
     _record(con, outcome, now)
     return outcome
+
+
+def _suite_line(batch: Batch, run: Any) -> str:
+    """One progress line: a suite's expectations passed, over how many rows."""
+    results = [r for sr in run.run_results.values() for r in sr.results]
+    passed = sum(1 for r in results if r.success)
+    return (
+        f"quality: suite {batch.name}: {passed:,}/{len(results):,} expectations passed "
+        f"({len(batch.frame):,} rows)"
+    )
 
 
 def _record(con: duckdb.DuckDBPyConnection, outcome: QualityResult, now: datetime) -> None:

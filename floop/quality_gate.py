@@ -10,6 +10,7 @@ blocking checks, so re-running the job never turns a failed check into a pass by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -79,10 +80,17 @@ def loads_to_validate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def validate_pending(
-    con: duckdb.DuckDBPyConnection, warehouse: Path, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    now: datetime,
+    progress: Callable[[str], None] | None = None,
 ) -> list[QualityResult]:
-    """Validate every load `loads_to_validate` names (the load just committed among them)."""
-    return [validate_load(con, load_id, warehouse, now) for load_id in loads_to_validate(con)]
+    """Validate every load `loads_to_validate` names (the load just committed among them);
+    PROGRESS gets a line per suite."""
+    return [
+        validate_load(con, load_id, warehouse, now, progress)
+        for load_id in loads_to_validate(con)
+    ]
 
 
 def waive(con: duckdb.DuckDBPyConnection, load_id: str, reason: str, now: datetime) -> BlockedLoad:

@@ -38,6 +38,7 @@ ARM_COLUMNS = [
     "delta_vs_control",
     "delta_vs_control_ci_low",
     "delta_vs_control_ci_high",
+    "is_control",  # not shown: the control's deltas print as "baseline"
 ]
 MAX_ROWS = 12
 
@@ -184,8 +185,8 @@ def _changes_and_experiments(con: duckdb.DuckDBPyConnection) -> list[str]:
     if arms is None:
         out.append("experiments: marts.fct_experiment_arms not built yet")
     else:
-        cols, rows = arms
-        out.append("experiments (marts.fct_experiment_arms):")
+        cols, rows = _control_as_baseline(*arms)
+        out.append("experiments (marts.fct_experiment_arms; deltas against the control arm):")
         out += _table(rows, cols) if rows else ["  no experiment traffic"]
     if table_exists(con, "registry.dataset_manifests"):
         n = con.execute("select count(*) from registry.dataset_manifests").fetchone()[0]
@@ -193,15 +194,35 @@ def _changes_and_experiments(con: duckdb.DuckDBPyConnection) -> list[str]:
     return out
 
 
+def _control_as_baseline(
+    cols: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The control arm is the baseline the other arms are measured against: its delta is
+    "baseline" and its interval empty, not "+0.000 -0.137 +0.137"."""
+    if "is_control" not in cols:
+        return cols, rows
+    shown = [c for c in cols if c != "is_control"]
+    out = []
+    for row in rows:
+        cells = dict(zip(cols, row, strict=True))
+        if cells["is_control"]:
+            for c in shown:
+                if c.startswith("delta_vs_control"):
+                    cells[c] = "baseline" if c == "delta_vs_control" else ""
+        out.append(tuple(cells[c] for c in shown))
+    return shown, out
+
+
 def _locations(con: duckdb.DuckDBPyConnection, layout: Layout) -> list[str]:
     """Where the warehouse, the analyst copy and the docs are."""
     out = ["where:", f"  DuckDB file:  {layout.warehouse}"]
     if layout.analyst_copy.exists() and layout.analyst_copy != layout.warehouse:
         out.append(f"  analyst copy: {layout.analyst_copy} (read-only, marts only)")
-    docs = layout.dbt_docs
+    flag = "" if layout == Layout.for_warehouse() else f" --warehouse {layout.warehouse}"
     out.append(
-        f"  dbt docs:     {docs}"
-        + ("" if docs.exists() else "  (not generated yet: dbt docs generate)")
+        f"  dbt docs:     floop docs{flag}  (serves them on http://127.0.0.1:8580)"
+        if layout.dbt_docs.exists()
+        else "  dbt docs:     not generated yet (`floop run` generates them)"
     )
     gx = None
     if table_exists(con, f"{RAW_SCHEMA}.gx_validations"):

@@ -22,6 +22,7 @@ from orchestration.sensors import build_landing_sensor
 from orchestration.translator import mart_keys
 
 JOB_NAME = "floop_job"
+REGISTRY_KEY = dg.AssetKey(["registry", "dataset_manifests"])
 
 
 def build_defs(
@@ -41,11 +42,13 @@ def build_defs(
         policies_dir=str(Path(policies_dir or config.POLICIES_DIR).resolve()),
     )
     project = dbt_project(layout, prepare=prepare)
-    marts = mart_keys(read_manifest(project))
+    manifest = read_manifest(project)
+    marts = mart_keys(manifest)
     interactions = [k for k in marts if k.path[-1] == "fct_interactions"]
     export_assets = build_export_assets(Path(paths.policies_dir), interactions or marts)
+    export_keys = [k for a in export_assets for k in a.keys]
     publish_asset = build_analyst_copy_asset(
-        project, [k for a in export_assets for k in a.keys] + marts
+        project, export_keys + marts
     )
     job = dg.define_asset_job(
         JOB_NAME,
@@ -54,8 +57,16 @@ def build_defs(
     )
     return dg.Definitions(
         assets=[
-            build_ingest_asset(read_manifest(project)),
-            build_dbt_assets(project),
+            build_ingest_asset(manifest),
+            *build_dbt_assets(project, manifest, export_keys),
+            dg.AssetSpec(
+                REGISTRY_KEY,
+                deps=export_keys,
+                group_name="exports",
+                kinds={"duckdb"},
+                description="registry.dataset_manifests: one row per manifest, written by "
+                "the exports (floop/registry.py).",
+            ),
             *export_assets,
             publish_asset,
         ],

@@ -9,11 +9,12 @@ import os
 import signal
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import dagster as dg
 
@@ -22,6 +23,7 @@ from floop.errors import OperationalError
 from orchestration.clock import NOW_TAG, PARTITIONS_START, partition_for
 from orchestration.definitions import JOB_NAME, build_defs
 from orchestration.home import dagster_home
+from orchestration.progress import RunPrinter, check_descriptions, step_totals
 
 # Run-level dagster log output: warnings and errors only; floop prints its own step lines.
 _QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -42,6 +44,9 @@ class RunReport:
     materialized: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     log_path: Path | None = None
+    # "asset: check" -> what the check checks, one line (explains warnings and failures)
+    explanations: dict[str, str] = field(default_factory=dict)
+    streamed: bool = False  # the steps were printed live already
 
 
 def run_job(
@@ -55,9 +60,11 @@ def run_job(
     instance: dg.DagsterInstance | None = None,
     prepare: bool = True,
     asset_selection: list[dg.AssetKey] | None = None,
+    out: TextIO | None = None,
 ) -> RunReport:
     """Run floop's Dagster job in-process for the partition whose clock is NOW (all of it, or
-    the ASSET_SELECTION keys)."""
+    the ASSET_SELECTION keys). With OUT, each step's start and end, the ingest's files and
+    suites and dbt's batches are printed there while the job runs."""
     layout = warehouse if isinstance(warehouse, Layout) else Layout.for_warehouse(warehouse)
     if not Path(landing).is_dir():
         raise OperationalError(f"landing folder not found: {landing}")
@@ -67,6 +74,8 @@ def run_job(
             f"--now {now.isoformat()} is before the first daily partition {PARTITIONS_START} "
             "(FLOOP_PARTITIONS_START to change)"
         )
+    if out is not None:
+        print("  preparing: dbt parse and the Dagster job definitions", file=out, flush=True)
     defs = build_defs(
         warehouse=layout.warehouse,
         landing=landing,
@@ -82,6 +91,13 @@ def run_job(
     log_path = layout.run_log
     log_path.parent.mkdir(parents=True, exist_ok=True)
     tags = {NOW_TAG: now.isoformat(), PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    run_id = str(uuid.uuid4())  # known before the run starts, for the live printer
+    descriptions = check_descriptions(defs)
+    if out is not None:
+        printer = RunPrinter(
+            out, step_totals(defs), lambda asset, check: descriptions.get((asset, check), "")
+        )
+        instance.add_event_listener(run_id, printer)
     # dagster-dbt echoes dbt's log lines on stdout: keep them in a file, print a summary.
     with open(log_path, "w") as log, contextlib.redirect_stdout(log), _sigterm_as_interrupt():
         result = defs.resolve_job_def(JOB_NAME).execute_in_process(
@@ -91,9 +107,12 @@ def run_job(
             run_config=_QUIET_LOGS,
             raise_on_error=False,
             asset_selection=asset_selection,
+            run_id=run_id,
         )
     report = collect_report(instance, result.run_id)
     report.log_path = log_path
+    report.streamed = out is not None
+    report.explanations = {f"{a}: {c}": text for (a, c), text in descriptions.items() if text}
     return report
 
 
@@ -189,16 +208,23 @@ def _root_cause(error: Any) -> str:
     return str(error.message).strip()
 
 
+def _why(report: RunReport, check: str) -> str:
+    text = report.explanations.get(check)
+    return f"\n           {text}" if text else ""
+
+
 def report_lines(report: RunReport) -> list[str]:
     """The run's steps, checks and errors, as printed by `floop run`."""
-    out = [f"  {step:<40} {status:<8} {seconds:6.1f}s" for step, status, seconds in report.steps]
+    out = [] if report.streamed else [
+        f"  {step:<40} {status:<8} {seconds:8,.1f}s" for step, status, seconds in report.steps
+    ]
     out.append(
-        f"  checks: {len(report.passed_checks)} passed, {len(report.warned_checks)} warned, "
-        f"{len(report.failed_checks)} failed; "
-        f"assets materialized: {len(report.materialized)}"
+        f"  checks: {len(report.passed_checks):,} passed, {len(report.warned_checks):,} warned, "
+        f"{len(report.failed_checks):,} failed; "
+        f"assets materialized: {len(report.materialized):,}"
     )
-    out += [f"  warn   check {name}" for name in report.warned_checks]
-    out += [f"  FAILED check {name}" for name in report.failed_checks]
+    out += [f"  warn   check {name}{_why(report, name)}" for name in report.warned_checks]
+    out += [f"  FAILED check {name}{_why(report, name)}" for name in report.failed_checks]
     out += [f"  error in {err[:1500]}" for err in report.errors]
     if report.log_path:
         out.append(f"  dbt output: {report.log_path}")

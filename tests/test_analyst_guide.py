@@ -161,3 +161,58 @@ def test_semantic_layer_metrics_equal_the_marts(analyst_copy: Path) -> None:
             assert (mart_value is None) == (semantic_value is None), (col, row)
             if mart_value is not None:
                 assert semantic_value == pytest.approx(mart_value, rel=1e-9, abs=1e-9), col
+
+
+def test_guide_starts_with_which_table_answers_which_question() -> None:
+    """Issue 15: the guide's first section maps questions to tables, and names what an analyst
+    guesses (workflow, <metric>_rate) with the names the warehouse uses."""
+    text = GUIDE.read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, re.M)
+    assert headings[0] == "Which table answers which question"
+    first = text.split("## Which table answers which question", 1)[1].split("\n## ", 1)[0]
+    for name in ("workflow", "task_type", "resolved_rate", "interaction_week"):
+        assert name in first, name
+
+
+@pytest.mark.slow
+def test_rate_aliases_equal_the_workflows_primary_outcome_rate(analyst_copy: Path) -> None:
+    """`<metric>_rate` (semantic layer) exists for every workflow's primary outcome metric
+    (workflows seed) and equals the mart's primary_outcome_rate on that workflow's rows;
+    `workflow` is a dimension over task_type."""
+    doc = yaml.safe_load(SEMANTIC.read_text(encoding="utf-8"))
+    dims = {d["name"]: d for sm in doc["semantic_models"] for d in sm["dimensions"]}
+    assert dims["workflow"]["expr"] == "task_type"
+    metrics = {m["name"]: m for m in doc["metrics"]}
+    base = semantic_metric_sql()["primary_outcome_rate"]
+    seed = Path(__file__).resolve().parent.parent / "seeds" / "workflows.csv"
+    rows = [line.split(",")[:2] for line in seed.read_text().splitlines()[1:]]
+    con = duckdb.connect(str(analyst_copy), read_only=True)
+    try:
+        for workflow, metric in rows:
+            alias = metrics[f"{metric}_rate"]
+            assert alias["type_params"] == metrics["primary_outcome_rate"]["type_params"]
+            where = re.sub(
+                r"\{\{\s*Dimension\('interaction__(\w+)'\)\s*\}\}",
+                lambda m: dims[m.group(1)].get("expr", m.group(1)),
+                alias["filter"],
+            )
+            assert where.strip() == f"task_type = '{workflow}'"
+            pairs = con.execute(
+                f"""with semantic as (
+                    select {GRAIN.replace("knowledge_version", "coalesce(knowledge_version, "
+                    "'(none)') as knowledge_version")}, {base} as rate
+                    from marts.fct_interactions where {where} group by all
+                )
+                select m.primary_outcome_rate, s.rate
+                from marts.fct_version_outcomes_weekly as m
+                left join semantic as s using ({GRAIN})
+                where m.task_type = ?""",
+                [workflow],
+            ).fetchall()
+            assert pairs, workflow
+            for mart_value, alias_value in pairs:
+                assert (mart_value is None) == (alias_value is None)
+                if mart_value is not None:
+                    assert alias_value == pytest.approx(mart_value, rel=1e-9, abs=1e-9)
+    finally:
+        con.close()

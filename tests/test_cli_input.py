@@ -67,3 +67,13 @@ def test_every_subcommand_has_a_description_and_an_example() -> None:
     for name, p in sub.choices.items():
         assert p.description and len(p.description) > 40, name
         assert p.epilog and "example" in p.epilog and f"floop {name}" in p.epilog, name
+
+
+def test_feedback_filter_with_deep_nesting_is_refused_not_a_recursion_error() -> None:
+    """Case 11: a `feedback_filter` with 5,000 nested parentheses raised RecursionError."""
+    from floop.feedback_filter import MAX_NESTING, compile_feedback_filter
+
+    assert compile_feedback_filter("(" * MAX_NESTING + "thumbs down" + ")" * MAX_NESTING)
+    for text in ("(" * 5000 + "thumbs down" + ")" * 5000, "not " * 5000 + "thumbs down"):
+        with pytest.raises(ValueError, match="nested"):
+            compile_feedback_filter(text)

@@ -159,14 +159,15 @@ def test_reimport_adds_nothing(shared_dir: Path, tmp_path: Path) -> None:
     assert run_import(landing, "langfuse", src, copy, extra=opts) == 0
     assert list(landing.glob("*.jsonl")) == [out] and out.read_bytes() == first
     again = ingest(landing, wh, NOW, quality=False)
-    assert again.files == [] and again.skipped == [out.resolve().as_posix()]
+    assert again.files == [] and again.skipped == [out.name]  # landing-relative paths
 
-    # re-imported into another landing folder: byte-identical, so ingest sees only duplicates
+    # re-imported into another landing folder: byte-identical under the same name, so ingest
+    # knows it (files are identified by landing-relative path and content) and reads nothing
     other = tmp_path / "other"
     assert run_import(other, "langfuse", src, extra=opts) == 0
     assert (other / out.name).read_bytes() == first
-    dup = ingest(other, wh, NOW, quality=False)
-    assert dup.duplicate == dup.lines == first_ingest.accepted and dup.accepted == 0
+    moved = ingest(other, wh, NOW, quality=False)
+    assert moved.lines == 0 and moved.skipped == [out.name]
 
 
 def test_reimport_with_other_settings_never_replaces_a_landing_file(tmp_path: Path) -> None:

@@ -8,12 +8,13 @@ as few times as honest."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import json
 import os
 import random
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -173,33 +174,40 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
             os.environ["DAGSTER_HOME"] = old
 
 
+@dataclass
+class FirstRun:
+    rc: int
+    out: str
+    report: Any
+    # (line, whether `floop run` was still running when the line arrived)
+    lines: list[tuple[str, bool]] = field(default_factory=list)
+
+
 @pytest.fixture(scope="module")
-def first_run(env: Env) -> Any:
-    """`floop run` through the CLI on two days of traffic."""
+def first_run(env: Env) -> FirstRun:
+    """`floop run` as a subprocess on two days of traffic, its stdout read line by line as it
+    comes."""
     from dagster import DagsterInstance
 
-    from floop.cli import main
     from orchestration.runner import collect_report
 
     for i in range(2):
         write_day(env.landing, FIRST_DAY + timedelta(days=i))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = main(
-            [
-                "run",
-                "--landing",
-                str(env.landing),
-                "--warehouse",
-                str(env.warehouse),
-                "--now",
-                clock(FIRST_DAY + timedelta(days=1)),
-            ]
-        )
+    argv = ["run", "--landing", str(env.landing), "--warehouse", str(env.warehouse)]
+    argv += ["--now", clock(FIRST_DAY + timedelta(days=1))]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "floop.cli", *argv],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    lines = [(line.rstrip("\n"), proc.poll() is None) for line in proc.stdout]
+    rc = proc.wait()
     instance = DagsterInstance.get()
     run = instance.get_runs(limit=1)[0]
     report = collect_report(instance, run.run_id)
-    return rc, out.getvalue(), report
+    return FirstRun(rc, "\n".join(line for line, _ in lines), report, lines)
 
 
 def test_definitions_load(env: Env, first_run: Any) -> None:
@@ -238,7 +246,7 @@ def test_definitions_load(env: Env, first_run: Any) -> None:
 def test_floop_run_materializes_everything(env: Env, first_run: Any) -> None:
     from floop.dataset_manifest import verify
 
-    rc, out, report = first_run
+    rc, out, report = first_run.rc, first_run.out, first_run.report
     assert rc == 0, out + "\n".join(report.errors)
     assert report.success
     assert report.partition == (FIRST_DAY + timedelta(days=1)).isoformat()
@@ -256,8 +264,76 @@ def test_floop_run_materializes_everything(env: Env, first_run: Any) -> None:
     assert "floop run: finished" in out
 
 
+def test_floop_run_prints_each_step_while_it_runs(first_run: FirstRun) -> None:
+    """Issue 15: step lines (start, end, ingest files, dbt batches with counts) reach stdout
+    while `floop run` is still running, not all at once at the end."""
+    live = [line for line, running in first_run.lines if running]
+    assert any("floop_ingest: started" in line for line in live), first_run.out
+    assert any("floop_ingest: [2/2 files]" in line for line in live), first_run.out
+    assert any("floop_ingest: quality: suite floop_batch_interaction" in line for line in live)
+    assert any(re.search(r"floop_dbt: \d+/\d+ assets built, \d+/\d+ checks", line) for line in live)
+    ends = [line for line in live if re.search(r"floop_dbt(_lineage)?: ok in [\d,.]+s$", line)]
+    assert len(ends) == 2, first_run.out
+    # the summary of the steps, printed live already, is not printed again at the end
+    assert not any(re.match(r"\s+floop_dbt\s+ok\s", line) for line, _ in first_run.lines)
+
+
+def test_first_runs_lineage_mart_lists_its_exports(env: Env, first_run: FirstRun) -> None:
+    """Issue 15: the lineage mart and the analyst copy are built after the exports, so the
+    first run's Datasets page shows the manifests that run exported."""
+    assert first_run.report.success
+    steps = [step for step, _, _ in first_run.report.steps]
+    assert steps.index("floop_dbt_lineage") > max(
+        steps.index(f"exports__{p}") for p in POLICIES
+    )
+    assert steps.index("analyst_copy") > steps.index("floop_dbt_lineage")
+    q = "select count(distinct manifest_id) from marts.fct_dataset_lineage"
+    con = duckdb.connect(str(env.analyst), read_only=True)
+    try:
+        assert con.execute(q).fetchone()[0] == len(POLICIES)
+    finally:
+        con.close()
+
+
+def test_assets_are_grouped_by_layer_and_every_check_is_described(
+    env: Env, first_run: FirstRun
+) -> None:
+    defs = env.defs()
+    graph = defs.resolve_asset_graph()
+    group = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert group["raw/interaction_events"] == "raw"
+    assert group["staging/stg_interactions"] == "staging"
+    assert group["intermediate/int_interactions"] == "intermediate"
+    assert group["marts/fct_interactions"] == "marts"
+    assert group["marts/fct_dataset_lineage"] == "marts"
+    assert group["exports/support_finetune"] == "exports"
+    assert group["analyst_copy"] == "publish"
+    assert "default" not in set(group.values()), group
+    assert graph.get(dg.AssetKey(["marts", "fct_interactions"])).owners == ["team:analytics"]
+    assets = [a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
+    specs = [s for a in assets for s in a.check_specs]
+    assert specs and all((s.description or "").strip() for s in specs)
+    described = {(s.asset_key.to_user_string(), s.name): s.description for s in specs}
+    assert described[("marts/fct_interactions", "unique_fct_interactions_output_id")] == (
+        "dbt test unique_fct_interactions_output_id: column output_id of fct_interactions has "
+        "no duplicate values."
+    )
+    assert "no `floop export`" in described[
+        ("marts/fct_dataset_lineage", "dataset_lineage_version_manifest_not_found")
+    ]
+
+
+def test_a_run_fills_its_partition(env: Env, first_run: FirstRun) -> None:
+    """Every asset's materialization carries the run's partition (the UI's "Partitions
+    filled" counts them)."""
+    instance = dg.DagsterInstance.get()
+    day = (FIRST_DAY + timedelta(days=1)).isoformat()
+    for key in (["marts", "fct_interactions"], ["raw", "interaction_events"], ["analyst_copy"]):
+        assert day in instance.get_materialized_partitions(dg.AssetKey(key)), key
+
+
 def test_analyst_copy_holds_no_restricted_data(env: Env, first_run: Any) -> None:
-    assert first_run[2].success
+    assert first_run.report.success
     con = duckdb.connect(str(env.analyst), read_only=True)
     try:
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
@@ -285,7 +361,7 @@ def second_run(env: Env, first_run: Any) -> Any:
     reader holds the previous analyst copy open and keeps querying it."""
     from orchestration.runner import run_job
 
-    assert first_run[2].success
+    assert first_run.report.success
     day = FIRST_DAY + timedelta(days=2)
     write_day(env.landing, day)
     reader = duckdb.connect(str(env.analyst), read_only=True)
@@ -480,6 +556,18 @@ def test_blocking_check_does_not_pass_on_the_second_try_and_waive_unblocks(
     again = _run(env, day)
     assert not again.success
     assert "raw/ingest_ledger: gx_load" in again.failed_checks, again.failed_checks
+    # nothing new landed: the GX checks say so instead of "expectations 0"
+    evaluations = [
+        e.dagster_event.event_specific_data
+        for e in dg.DagsterInstance.get().all_logs(
+            again.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+    ]
+    gx = [ev for ev in evaluations if ev.check_name.startswith("gx_")]
+    assert gx and all(
+        str(ev.metadata["batch"].value).startswith("no new batch") for ev in gx
+    ), [ev.metadata for ev in gx]
+    assert not any("expectations" in ev.metadata for ev in gx)
     assert "analyst_copy" not in again.materialized and sha(env.analyst) == analyst_before
 
     blocked = duckdb.connect(str(env.warehouse), read_only=True).execute(

@@ -46,3 +46,43 @@ def test_clock_before_the_first_partition_is_refused(
     assert rc == 2
     assert "before the first daily partition" in capsys.readouterr().err
     assert not wh.exists()
+
+
+def test_run_printer_throttles_file_lines_but_keeps_the_last_one_in_order() -> None:
+    """`floop run`'s live printer: counter lines of one step at most every 2 s, the held last
+    one printed before the next other line, so "[3/3 files]" is never lost."""
+    import io
+
+    import dagster as dg
+
+    from orchestration.progress import PROGRESS, RunPrinter
+
+    now = [0.0]
+    out = io.StringIO()
+    printer = RunPrinter(out, clock=lambda: now[0])
+
+    def log(text: str, at: float) -> None:
+        now[0] = at
+        printer(
+            dg.EventLogEntry(
+                error_info=None,
+                level=20,
+                user_message=PROGRESS + text,
+                run_id="r",
+                timestamp=at,
+                step_key="floop_ingest",
+                job_name="floop_job",
+                dagster_event=None,
+            )
+        )
+
+    log("[1/3 files] a", 0.0)
+    log("[2/3 files] b", 0.5)
+    log("[3/3 files] c", 1.0)
+    log("quality: suite s: 1/1 expectations passed (1,234 rows)", 1.5)
+    printed = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
+    assert printed == [
+        "floop_ingest: [1/3 files] a",
+        "floop_ingest: [3/3 files] c",
+        "floop_ingest: quality: suite s: 1/1 expectations passed (1,234 rows)",
+    ]

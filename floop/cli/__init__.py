@@ -13,11 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from floop.cli import dashboard, export, goldens, ingest, run, simulate, trace_import
-from floop.cli.args import Parser
-from floop.errors import FloopError
-
-COMMANDS = (ingest, run, simulate, export, dashboard, trace_import, goldens)
+from floop.cli import dashboard, docs, export, goldens, ingest, run, simulate, trace_import
 
 
 def build_parser() -> argparse.ArgumentParser:

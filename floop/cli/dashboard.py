@@ -22,8 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--warehouse",
         default=None,
         metavar="FILE",
-        help="DuckDB file to read (default: the analyst copy, $FLOOP_ANALYST_COPY or "
-        "warehouse/analyst.duckdb)",
+        help="DuckDB file to read (default: the analyst copy `floop run` publishes, "
+        f"{Layout.for_warehouse().analyst_copy}: $FLOOP_ANALYST_COPY, else analyst.duckdb "
+        "beside $FLOOP_WAREHOUSE)",
     )
     p.add_argument("--port", type=port, default=8501, help="port (default 8501)")
     p.set_defaults(func=_dashboard)

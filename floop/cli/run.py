@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def _run(args: argparse.Namespace) -> int:
     now = now_of(args)
     started = time.monotonic()
     print(f"floop run: {landing} -> {layout.warehouse} (clock {now.isoformat()})", flush=True)
-    report = run_job(landing, layout, now)
+    report = run_job(landing, layout, now, out=sys.stdout)
     print(f"floop run: dagster run {report.run_id} (partition {report.partition})")
     print("\n".join(report_lines(report)))
     if not report.success:

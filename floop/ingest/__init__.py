@@ -32,7 +32,7 @@ from floop.ingest.checks import CheckSQL
 from floop.ingest.ledger import LedgerRow, LedgerState, next_stamp
 from floop.ingest.listing import LandingEntry, list_landing
 from floop.ingest.load import LoadRequest, is_no_space, load_file, open_warehouse
-from floop.ingest.result import FileResult, IngestResult, format_summary
+from floop.ingest.result import FileResult, IngestResult, Progress, format_summary
 from floop.ingest.scan import Scan, scan_file
 from floop.quality_gate import validate_pending
 from floop.warehouse import ensure_raw_schema
@@ -47,10 +47,11 @@ def ingest(
     landing: Path,
     warehouse: Path,
     now: datetime,
-    progress: bool = False,
+    progress: bool | Progress = False,
     quality: bool = True,
 ) -> IngestResult:
-    """Load every landing file, or its part, not loaded before. Raises
+    """Load every landing file, or its part, not loaded before. PROGRESS: a line per file and
+    per quality suite as it happens, on stderr when True, or to a callable. Raises
     `floop.errors.OperationalError` for failures of the run itself (folder missing or
     unreadable, warehouse locked, disk full); a file that cannot be read fails alone."""
     landing = Path(landing).resolve()
@@ -65,13 +66,14 @@ def ingest(
         now=now,
     )
     entries = list_landing(landing)
+    report = _reporter(progress)
     con = open_warehouse(warehouse)
     try:
         ensure_raw_schema(con)
-        _load_entries(con, checks, result, entries, progress)
+        _load_entries(con, checks, result, entries, report)
         if quality:
             # this load, loads a crash left unvalidated, and loads still blocked
-            for outcome in validate_pending(con, result.warehouse, result.now):
+            for outcome in validate_pending(con, result.warehouse, result.now, report):
                 if outcome.load_id == result.load_id:
                     result.quality = outcome
                 else:
@@ -85,6 +87,15 @@ def ingest(
     finally:
         con.close()
     return result
+
+
+def _reporter(progress: bool | Progress) -> Progress | None:
+    """Where progress lines go: stderr (True), a callable, or nowhere (False)."""
+    if callable(progress):
+        return progress
+    if progress:
+        return lambda line: print(line, file=sys.stderr, flush=True)
+    return None
 
 
 def _scans_ahead(
@@ -107,7 +118,7 @@ def _load_entries(
     checks: CheckSQL,
     result: IngestResult,
     entries: list[LandingEntry],
-    progress: bool,
+    report: Progress | None,
 ) -> None:
     """Each entry of the landing folder: loaded (one transaction per file), already loaded,
     or recorded as skipped, failed or tampered."""
@@ -120,17 +131,17 @@ def _load_entries(
             next_stamp(con, result.now),
             Path(tmp),
         )
-        _each_entry(run, entries, progress)
+        _each_entry(run, entries, report)
 
 
-def _each_entry(run: _Run, entries: list[LandingEntry], progress: bool) -> None:
+def _each_entry(run: _Run, entries: list[LandingEntry], report: Progress | None) -> None:
     # closing(): a scan still running ends before the run's temp folder is removed
     with closing(_scans_ahead([e for e in entries if e.readable], run.scan)) as scans:
         for i, entry in enumerate(entries, start=1):
             fr = run.load(entry, next(scans)) if entry.readable else run.not_read(entry)
-            if progress and fr is not None:
+            if report is not None and fr is not None:
                 timing = f" [{fr.seconds:.1f}s]" if fr.status == "loaded" else ""
-                print(f"[{i}/{len(entries)} files] {fr.line()}{timing}", file=sys.stderr)
+                report(f"[{i:,}/{len(entries):,} files] {fr.line()}{timing}")
 
 
 @dataclass
@@ -261,7 +272,8 @@ def main(landing: Path, warehouse: Path, now: datetime, quiet: bool = False) -> 
     (exit 2)."""
     result = ingest(landing, warehouse, now, progress=not quiet)
     if not quiet:
-        print(format_summary(result))
+        # the per-file lines were printed as progress already
+        print(format_summary(result, per_file=False))
     if result.failed:
         names = ", ".join(f"{f.relative_path} ({f.status})" for f in result.failed)
         print(f"floop ingest: {len(result.failed)} file(s) not loaded: {names}", file=sys.stderr)

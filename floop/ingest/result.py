@@ -4,10 +4,14 @@ counts (they always add up), and the summary `floop ingest` prints."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+# Receives one progress line at a time (a file loaded, a quality suite validated).
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -33,11 +37,11 @@ class FileResult:
         if self.status != "loaded":
             return f"{self.path}: {self.status}: {self.status_reason}"
         text = (
-            f"{self.path}: {self.lines} lines, {self.accepted} accepted, "
-            f"{self.duplicate} duplicate, {self.rejected} rejected"
+            f"{self.path}: {self.lines:,} lines, {self.accepted:,} accepted, "
+            f"{self.duplicate:,} duplicate, {self.rejected:,} rejected"
         )
         if self.rejected_by_reason:
-            text += " (" + ", ".join(f"{k} {v}" for k, v in self.rejected_by_reason.items()) + ")"
+            text += " (" + ", ".join(f"{k} {v:,}" for k, v in self.rejected_by_reason.items()) + ")"
         if self.status_reason:
             text += f" [{self.status_reason}]"
         return text
@@ -106,34 +110,37 @@ class IngestResult:
         return self._summed("accepted_by_type")
 
 
-def format_summary(result: IngestResult) -> str:
-    out = [fr.line() for fr in result.files]
-    out += [fr.line() for fr in result.not_loaded]
+def format_summary(result: IngestResult, per_file: bool = True) -> str:
+    """What the run did; PER_FILE adds a line per file (off when they were printed as
+    progress already)."""
+    out = [fr.line() for fr in result.files] if per_file else []
+    out += [fr.line() for fr in result.not_loaded] if per_file else []
     if result.skipped:
-        out.append(f"{len(result.skipped)} file(s) already loaded, nothing new")
+        out.append(f"{len(result.skipped):,} file(s) already loaded, nothing new")
     if result.waiting:
         out.append("unfinished last lines, read once complete: " + ", ".join(result.waiting))
     if result.not_loaded:
         by_status = Counter(f.status for f in result.not_loaded)
-        out.append("not loaded: " + ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())))
+        out.append("not loaded: " + ", ".join(f"{n:,} {s}" for s, n in sorted(by_status.items())))
     out.append(
-        f"total: {len(result.files)} file(s), {result.lines} lines, {result.accepted} accepted, "
-        f"{result.duplicate} duplicate, {result.rejected} rejected"
+        f"total: {len(result.files):,} file(s), {result.lines:,} lines, "
+        f"{result.accepted:,} accepted, {result.duplicate:,} duplicate, "
+        f"{result.rejected:,} rejected"
     )
     if result.accepted_by_type:
         out.append(
             "  accepted by type: "
-            + ", ".join(f"{k} {v}" for k, v in result.accepted_by_type.items())
+            + ", ".join(f"{k} {v:,}" for k, v in result.accepted_by_type.items())
         )
     if result.rejected_by_reason:
         out.append(
             "  rejected by reason: "
-            + ", ".join(f"{k} {v}" for k, v in result.rejected_by_reason.items())
+            + ", ".join(f"{k} {v:,}" for k, v in result.rejected_by_reason.items())
         )
     if result.unknown_fields:
         out.append(
             "  unknown fields (kept in _extra_fields): "
-            + ", ".join(f"{k} {v}" for k, v in result.unknown_fields.items())
+            + ", ".join(f"{k} {v:,}" for k, v in result.unknown_fields.items())
         )
     if result.quality is not None:
         out.extend(result.quality.summary_lines())

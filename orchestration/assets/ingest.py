@@ -14,6 +14,7 @@ from floop.quality import SUITE_PREFIX
 from floop.quality_gate import blocked_loads
 from floop.warehouse import connect
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
+from orchestration.progress import progress_logger
 from orchestration.resources import FloopPaths
 from orchestration.translator import raw_key
 
@@ -92,7 +93,7 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         now = run_now(context)
         warehouse = Path(floop.warehouse)
-        result = ingest(Path(floop.landing), warehouse, now, progress=False)
+        result = ingest(Path(floop.landing), warehouse, now, progress=progress_logger(context))
         meta = {
             "now": now.isoformat(),
             "load_id": result.load_id,
@@ -109,16 +110,23 @@ def build_ingest_asset(manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
         }
         for spec in specs:
             yield dg.MaterializeResult(asset_key=spec.key, metadata=meta)
-        yield from gx_check_results(warehouse, result.load_id)
+        yield from gx_check_results(warehouse, result.load_id, result.lines)
 
     return floop_ingest
 
 
-def gx_check_results(warehouse: Path, load_id: str) -> Iterator[dg.AssetCheckResult]:
+def gx_check_results(
+    warehouse: Path, load_id: str, new_lines: int = 0
+) -> Iterator[dg.AssetCheckResult]:
     """One check result per GX suite. The blocking checks fail while ANY load is blocked
     (floop.quality_gate: failed and neither passed on re-validation nor waived), not just this
     run's, so re-running the job cannot turn a failed check into a pass; the volume warning
-    judges this run's load."""
+    judges this run's load. A run that loaded nothing (NEW_LINES 0) says "no new batch"."""
+    batch = (
+        f"{new_lines:,} new lines in load {load_id}"
+        if new_lines
+        else "no new batch: nothing new landed, so no suite ran on this load"
+    )
     with connect(warehouse, read_only=True) as con:
         blocked = blocked_loads(con)
         volume = con.execute(
@@ -142,6 +150,7 @@ def gx_check_results(warehouse: Path, load_id: str) -> Iterator[dg.AssetCheckRes
             passed=not failing,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
+                "batch": batch,
                 "blocked_loads": ", ".join(b.load_id for b in failing) or "-",
                 "failed_expectations": ", ".join(labels)[:2000] or "-",
                 "to_unblock": "fix the data and re-run, or `floop waive LOAD_ID --reason ...`"
@@ -155,9 +164,7 @@ def gx_check_results(warehouse: Path, load_id: str) -> Iterator[dg.AssetCheckRes
         check_name=GX_VOLUME_CHECK,
         passed=not failed,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={
-            "expectations": expectations,
-            "failed": failed,
-            "note": "" if expectations else "no new batch",
-        },
+        metadata={"batch": batch, "expectations": expectations, "failed": failed}
+        if expectations
+        else {"batch": batch},
     )
