@@ -14,6 +14,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from floop.cli import dashboard, docs, export, goldens, ingest, run, simulate, trace_import
+from floop.cli.args import Parser
+from floop.errors import FloopError
+
+COMMANDS = (ingest, run, simulate, export, dashboard, docs, trace_import, goldens)
 
 
 def build_parser() -> argparse.ArgumentParser:
