@@ -35,18 +35,25 @@ def week_x(field: str, weeks: pd.Series | None = None) -> alt.X:
     )
 
 
-# The running week's marks are lighter; the legend says why.
-WEEK_OPACITY = alt.Opacity(
-    "week_status:N",
-    title="week",
-    scale=alt.Scale(domain=[COMPLETE, PROVISIONAL], range=[1.0, PROVISIONAL_OPACITY]),
-    legend=alt.Legend(
-        orient="bottom",
-        labelExpr="datum.label == 'provisional' ? "
-        "'provisional (running week, partial)' : 'complete'",
-        labelLimit=400,
-    ),
-)
+def week_opacity(legend: bool = True) -> alt.Opacity:
+    """The running week's marks are lighter; the legend (unless the chart says it another way,
+    e.g. in its week labels) says why."""
+    return alt.Opacity(
+        "week_status:N",
+        title="week",
+        scale=alt.Scale(domain=[COMPLETE, PROVISIONAL], range=[1.0, PROVISIONAL_OPACITY]),
+        legend=alt.Legend(
+            orient="bottom",
+            labelExpr=f"datum.label == '{PROVISIONAL}' ? "
+            f"'{PROVISIONAL} (running week, partial data)' : datum.label",
+            labelLimit=400,
+        )
+        if legend
+        else None,
+    )
+
+
+WEEK_OPACITY = week_opacity()
 
 
 def fmt_rate(value: object) -> str:

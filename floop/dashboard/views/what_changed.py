@@ -10,11 +10,11 @@ import streamlit as st
 from floop.dashboard.charts import (
     SVG,
     VERDICT_COLOR,
-    WEEK_OPACITY,
     chart,
     fmt_pp,
     fmt_rate,
     missing,
+    week_opacity,
 )
 from floop.dashboard.data import T_CHANGES, query
 from floop.dashboard.weeks import (
@@ -150,7 +150,7 @@ def _delta_chart(df: pd.DataFrame, running: pd.Timestamp | None) -> None:
         base.mark_point(filled=True, size=60)
         .encode(
             x="delta_pp:Q",
-            opacity=WEEK_OPACITY,
+            opacity=week_opacity(legend=False),
             tooltip=["change", "week", "delta_pp", "delta_pp_ci_low", "delta_pp_ci_high"]
             + ["verdict"],
         )
