@@ -626,7 +626,7 @@ def chart_index(page: Any, key: str) -> int:
     return int(
         page.evaluate(
             """(key) => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-            .findIndex(c => c.closest(`.st-key-${key}`) !== null)""",
+            .findIndex(c => c.closest(`.st-key-chart_${key}`) !== null)""",
             key,
         )
     )
@@ -649,7 +649,8 @@ def test_overview_marks_the_running_week_provisional(
     assert page.get_by_text(f"Last complete week, per version: {last}").count() == 1
     assert all(r["week"] == str(last) for r in table_rows(page, 0))
     volumes = chart_svg(page, chart_index(page, "overview_volumes"))
-    assert f"{running} (provisional)" in volumes["axis"]
+    # the running week's label, on two lines: "2026-11-16" "(provisional)"
+    assert f"{running}(provisional)" in volumes["axis"]
     assert "provisional (running week, partial data)" in volumes["legend"]
     lines = chart_svg(page, chart_index(page, "overview_outcome_rate"))
     assert "provisional (running week, partial data)" in lines["legend"]
@@ -734,14 +735,15 @@ def test_no_deploy_button_and_every_page_has_its_url(page: Any, app_url: str) ->
 
 
 def comparison_pair(path: Path) -> tuple[str, date, str, str]:
-    """A workflow, week and ordered pair of the comparisons mart: one with a regression when
-    the demo has any, else the last complete week's first pair."""
+    """A workflow, week and ordered pair of the comparisons mart with share differences: one
+    with a regression when the demo has any, the newest complete week first."""
     return mart(
         path,
         "select task_type, interaction_week, baseline_version, candidate_version "
         "from marts.fct_version_comparisons_weekly "
-        "order by bool_or(is_regression) over (partition by task_type, interaction_week, "
-        "baseline_version, candidate_version) desc, interaction_week desc, 1, 3, 4 limit 1",
+        f"where interaction_week < (select max(interaction_week) from {T_WEEKLY}) "
+        "group by all having count(delta) filter (where metric_unit = 'share') > 0 "
+        "order by bool_or(is_regression) desc, interaction_week desc, 1, 3, 4 limit 1",
     )[0]
 
 
@@ -794,6 +796,7 @@ def test_compare_page_experiment_arms(page: Any, app_url: str, analyst_copy: Pat
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached"
     )
+    screenshot(page, "compare-arms")
     metrics = mart(
         analyst_copy,
         "select metric from marts.fct_experiment_results where experiment_id = ? and arm = ?",
@@ -821,24 +824,39 @@ def test_session_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     screenshot(page, "session")
     events = mart(
         analyst_copy,
-        "select event_type, event_id, coalesce(detail, '') from marts.fct_review_context "
-        "where task_id = ? order by event_at, event_order",
+        "select event_type, coalesce(detail, ''), hours_after_task_start "
+        "from marts.fct_review_context where task_id = ? order by event_at, event_order",
         [task],
     )
     shown = table_rows(page, 0)
-    assert [(r["event_type"], r["detail"]) for r in shown] == [(t, d) for t, _, d in events]
+    assert [(r["event"], r["detail"]) for r in shown] == [(t, d) for t, d, _ in events]
+    assert {"interaction", "feedback", "outcome"} <= {t for t, _, _ in events}
     drawn = chart_svg(page, chart_index(page, "session_timeline"))
-    assert len(drawn["marks"]["session_events_marks"]) == len(events)
+    timed = [h for *_, h in events if h is not None]
+    assert len(drawn["marks"]["session_events_marks"]) == len(timed)
     assert {"interaction", "feedback", "outcome"} <= set(drawn["legend"])
-    assert page.get_by_text("ingested", exact=False).count() >= 1
+    assert page.get_by_text("after the task's first interaction, ingested").count() >= 1
 
 
 @needs_chromium
 @pytest.mark.slow
 @pytest.mark.browser
 def test_versions_drill_down_links_to_sessions(page: Any, app_url: str) -> None:
+    """The drill-down's first column links each response to its task's Session page."""
     open_page(page, f"{app_url}/versions?workflow=support_chat", min_charts=5)
     grid = page.locator('[data-testid="stDataFrame"]').last
     grid.scroll_into_view_if_needed()
-    first = grid.locator('[role="gridcell"]', has_text="task").first
-    assert first.count() == 1
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    assert grid.locator('th[role="columnheader"]').first.inner_text() == "session"
+    box = grid.bounding_box()
+    x, y = box["x"] + 45, box["y"] + 35 + 18  # the link of the first row (header 35 px)
+    page.mouse.click(x, y)  # the first click selects the cell, the second follows its link
+    with page.context.expect_page() as opened:
+        page.mouse.click(x, y)
+    session = opened.value
+    try:
+        assert "/session?task_id=" in session.url
+        task = urllib.parse.parse_qs(urllib.parse.urlparse(session.url).query)["task_id"][0]
+        session.wait_for_selector(f"text=Task {task}")
+    finally:
+        session.close()

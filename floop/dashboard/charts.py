@@ -16,7 +16,14 @@ from floop.dashboard.weeks import COMPLETE, PROVISIONAL, PROVISIONAL_OPACITY
 # The columns that identify a version combination in the version marts.
 VERSION_KEYS = ["prompt_version", "model_id", "model_version", "knowledge_version"]
 VERSION_COLOR = alt.Color(
-    "version:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600, title=None)
+    "version:N",
+    # strong hues only: Streamlit's palette pairs each hue with a pale one, which would read as
+    # the lighter "provisional" marks
+    scale=alt.Scale(scheme="tableau10"),
+    # full-strength symbols even where the marks' opacity encodes the running week
+    legend=alt.Legend(
+        orient="bottom", columns=1, labelLimit=600, title=None, symbolOpacity=1
+    ),
 )
 
 
@@ -105,7 +112,10 @@ def version_label(df: pd.DataFrame) -> pd.Series:
 
 
 def chart(c: alt.Chart | alt.LayerChart | alt.FacetChart, key: str) -> None:
-    st.altair_chart(c, width="stretch", key=key)
+    """Draw C; its container carries the CSS class `st-key-chart_<key>` (the browser tests
+    find a chart by it)."""
+    with st.container(key=f"chart_{key}"):
+        st.altair_chart(c, width="stretch", key=key)
 
 
 def metric_row(items: list[tuple[str, str]]) -> None:

@@ -64,9 +64,13 @@ def _pick(label: str, options: list[str], param: str, default: int = 0) -> str:
 def _versions() -> None:
     if missing(T_COMPARISONS):
         return
+    # versions in the order of their tasks with an outcome that week (the busiest first: the
+    # default pair), golden-only rows last
     pairs = query(
-        f"select distinct task_type, interaction_week, baseline_version from {T_COMPARISONS} "
-        "order by task_type, interaction_week desc, baseline_version"
+        "select task_type, interaction_week, baseline_version, max(case when metric = "
+        "'primary_outcome_rate' then baseline_units end) as outcomes "
+        f"from {T_COMPARISONS} group by task_type, interaction_week, baseline_version "
+        "order by task_type, interaction_week desc, outcomes desc nulls last, baseline_version"
     )
     if pairs.empty:
         st.info("No workflow served two versions in the same week yet.")
@@ -77,7 +81,7 @@ def _versions() -> None:
     mine = pairs[pairs["task_type"] == workflow]
     with middle:
         week = _pick_week(list(mine["interaction_week"].unique()))
-    versions = sorted(mine[mine["interaction_week"] == week]["baseline_version"].unique())
+    versions = list(mine[mine["interaction_week"] == week]["baseline_version"])
     left, right = st.columns(2)
     with left:
         baseline = _pick("Baseline version", versions, "baseline")
@@ -222,11 +226,10 @@ def _arms() -> None:
     shown = pd.DataFrame(
         {
             "metric": rows["metric"],
-            "role": rows["metric_role"],
-            "control": rows["control_mean"],
+            "control_value": rows["control_mean"],
             "control_ci_low": None,
             "control_ci_high": None,
-            "arm": rows["arm_mean"],
+            "arm_value": rows["arm_mean"],
             "arm_ci_low": None,
             "arm_ci_high": None,
             "delta": rows["lift_absolute"],

@@ -32,6 +32,13 @@ LINEAGE_COLUMNS = [
 ]
 
 
+def short_id(value: object) -> object:
+    """A manifest id (64 hex digits) as its first 12 digits and an ellipsis; others as they are."""
+    if isinstance(value, str) and len(value) == 64:
+        return value[:SHORT_ID] + "…"
+    return value
+
+
 def render() -> None:
     st.title("Datasets")
     st.caption("Exported datasets (manifests), their policies, and the versions trained on them.")
@@ -45,7 +52,7 @@ def render() -> None:
     manifests = manifests.sort_values("manifest_id").reset_index(drop=True)
     # a 64-hex id pushes the counts off screen: show its first 12 digits (like a short git
     # hash); the full id is in the chart's tooltip and the manifest file
-    manifests.insert(0, "manifest", manifests["manifest_id"].str.slice(0, SHORT_ID) + "…")
+    manifests.insert(0, "manifest", manifests["manifest_id"].map(short_id))
     st.subheader(f"Exported manifests ({len(manifests)})")
     if manifests.empty:
         st.info("No dataset exported yet: `floop export --policy NAME`.")
@@ -53,6 +60,7 @@ def render() -> None:
         shown = manifests.drop(columns=["manifest_id"])
         for c in ("row_count", "train_row_count", "eval_row_count"):
             shown[c] = shown[c].map(fmt_count)
+        shown["manifest_created_at"] = shown["manifest_created_at"].astype("string").str[:16]
         st.table(shown.astype("string"))
         chart(
             alt.Chart(manifests)
@@ -68,5 +76,5 @@ def render() -> None:
     st.subheader("Lineage: versions and the datasets they were trained on")
     lineage = df[LINEAGE_COLUMNS].sort_values(LINEAGE_COLUMNS[:2], na_position="last")
     for c in ("dataset_manifest_id", "manifest_id"):
-        lineage[c] = lineage[c].str.slice(0, SHORT_ID) + "…"
+        lineage[c] = lineage[c].map(short_id)
     st.table(lineage.astype("string").fillna("").reset_index(drop=True))

@@ -95,7 +95,12 @@ def _outcomes() -> None:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            x=alt.X("week_label:O", title="week (starting Monday)", axis=alt.Axis(labelAngle=0)),
+            x=alt.X(
+                "week_label:O",
+                title="week (starting Monday)",
+                # the running week's label on two lines: "2026-11-16" / "(provisional)"
+                axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')"),
+            ),
             y=alt.Y("sum(interactions):Q", title="interactions"),
             color=alt.Color("task_type:N", title="workflow"),
             opacity=WEEK_OPACITY,
@@ -115,34 +120,33 @@ def _outcomes() -> None:
 
 def _outcome_lines(df: pd.DataFrame) -> None:
     """Solid lines over complete weeks, a dashed lighter segment into the running week, points
-    lighter in the running week; one panel per workflow, titled with its metric."""
+    lighter in the running week; one panel per workflow, titled with its metric. A facet needs
+    every layer on one data set: the rows of the dashed segment (each version's last complete
+    week and its running week) are repeated under segment 'tail'."""
     complete = df[df["week_status"] == COMPLETE]
     last = complete.groupby(["workflow", "version"])["week"].transform("max")
     tail = pd.concat([complete[complete["week"] == last], df[df["week_status"] == PROVISIONAL]])
+    data = pd.concat([df.assign(segment="main"), tail.assign(segment="tail")])
     x = week_x("week", df["week"])
     y = alt.Y("primary_outcome_rate:Q", title="outcome rate", axis=alt.Axis(format="%"))
     tooltip = ["workflow", "version", "week_label", "interactions", "primary_outcome_rate"]
+    base = alt.Chart().encode(x=x, y=y, color=VERSION_COLOR)
+    main = alt.datum.segment == "main"
     layered = alt.layer(
-        alt.Chart()
-        .mark_line()
-        .encode(x=x, y=y, color=VERSION_COLOR)
-        .transform_filter(alt.datum.week_status == COMPLETE),
-        alt.Chart(tail)
-        .mark_line(strokeDash=[4, 4], opacity=PROVISIONAL_OPACITY)
-        .encode(x=x, y=y, color=VERSION_COLOR, detail="version:N"),
-        alt.Chart()
-        .mark_point(filled=True, size=50)
-        .encode(x=x, y=y, color=VERSION_COLOR, opacity=WEEK_OPACITY, tooltip=tooltip)
+        base.mark_line().transform_filter(main & (alt.datum.week_status == COMPLETE)),
+        base.mark_line(strokeDash=[4, 4], opacity=PROVISIONAL_OPACITY)
+        .encode(detail="version:N")
+        .transform_filter(alt.datum.segment == "tail"),
+        base.mark_point(filled=True, size=50)
+        .encode(opacity=WEEK_OPACITY, tooltip=tooltip)
+        .transform_filter(main)
         .properties(name="outcome_points"),
-        data=df,
+        data=data,
     )
+    header = alt.Header(labelAngle=0, labelAlign="left", labelLimit=400, labelFontSize=13)
     chart(
         layered.properties(height=170, width=700)
-        .facet(
-            row=alt.Row(
-                "workflow:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")
-            )
-        )
+        .facet(row=alt.Row("workflow:N", title=None, header=header))
         .properties(usermeta=SVG),
         key="overview_outcome_rate",
     )

@@ -21,24 +21,21 @@ EVENT_COLORS = {
     "label": "#00838f",
     "outcome": "#2e7d32",
 }
-TIMELINE_COLUMNS = [
-    "event_order",
-    "event_at",
-    "event_type",
-    "output_id",
-    "prompt_version",
-    "model_id",
-    "model_version",
-    "knowledge_version",
-    "is_shadow",
-    "retrieved_document_ids",
-    "cited_document_ids",
-    "event_kind",
-    "event_value",
-    "detail",
-    "ingested_at",
-    "lateness_hours",
-]
+# the events table: mart column -> header (the versions and documents as one column each)
+TABLE_COLUMNS = {
+    "event_order": "#",
+    "event_at": "time (UTC)",
+    "event_type": "event",
+    "output_id": "response",
+    "version": "version (prompt | model | knowledge)",
+    "retrieved_document_ids": "retrieved",
+    "cited_document_ids": "cited",
+    "event_kind": "kind",
+    "event_value": "value",
+    "detail": "detail",
+    "hours_after_task_start": "after start",
+    "lateness_hours": "ingested after",
+}
 
 
 def render() -> None:
@@ -67,11 +64,29 @@ def render() -> None:
     _outcome_summary(events)
     _timeline(events)
     st.subheader("Events")
-    table = events[TIMELINE_COLUMNS].copy()
-    table["lateness_hours"] = table["lateness_hours"].map(
-        lambda h: "" if pd.isna(h) else f"{h:,.1f} h"
+    st.table(events_table(events))
+
+
+def events_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The chain as shown: one row per event, hours with one decimal, no cut columns."""
+    out = events.assign(
+        version=events["prompt_version"]
+        + " | "
+        + events["model_id"]
+        + "@"
+        + events["model_version"]
+        + " | "
+        + events["knowledge_version"].fillna("(none)"),
+        event_at=events["event_at"].astype("string").str[:19],
+        hours_after_task_start=events["hours_after_task_start"].map(_hours),
+        lateness_hours=events["lateness_hours"].map(_hours),
     )
-    st.table(table.astype("string").fillna("").reset_index(drop=True))
+    out = out[list(TABLE_COLUMNS)].astype("string").fillna("")
+    return out.rename(columns=TABLE_COLUMNS).reset_index(drop=True)
+
+
+def _hours(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.1f} h"  # type: ignore[arg-type]
 
 
 def _outcome_summary(events: pd.DataFrame) -> None:
@@ -82,46 +97,49 @@ def _outcome_summary(events: pd.DataFrame) -> None:
     for _, o in outcomes.iterrows():
         st.write(
             f"Outcome `{o['event_kind']}` = {o['event_value']:g} at {o['event_at']:%Y-%m-%d %H:%M}"
-            f" UTC, ingested {o['lateness_hours']:,.1f} h after it happened."
+            f" UTC: {_hours(o['hours_after_task_start'])} after the task's first interaction, "
+            f"ingested {_hours(o['lateness_hours'])} after it happened."
         )
 
 
 def _timeline(events: pd.DataFrame) -> None:
+    """Events on lanes by type over hours since the task's first interaction, on a symlog axis:
+    a session's minutes and an outcome days later both stay readable."""
     lanes = list(EVENT_COLORS)
-    plot = events.assign(
-        label=events["event_kind"].fillna(events["prompt_version"]).fillna("").astype("string")
+    plot = events.dropna(subset=["hours_after_task_start"])
+    points = (
+        alt.Chart(plot)
+        .mark_point(filled=True, size=140, opacity=0.85)
+        .encode(
+            x=alt.X(
+                "hours_after_task_start:Q",
+                title="hours after the task's first interaction (symlog scale)",
+                scale=alt.Scale(type="symlog", constant=0.05),
+            ),
+            y=alt.Y("event_type:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=200)),
+            color=alt.Color(
+                "event_type:N",
+                title="event",
+                scale=alt.Scale(domain=lanes, range=list(EVENT_COLORS.values())),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                "event_order",
+                "event_at",
+                "event_type",
+                "output_id",
+                "prompt_version",
+                "model_version",
+                "knowledge_version",
+                "cited_document_ids",
+                "event_kind",
+                "event_value",
+                "detail",
+                "hours_after_task_start",
+                "lateness_hours",
+            ],
+        )
+        .properties(name="session_events")
     )
-    base = alt.Chart(plot).encode(
-        x=alt.X("event_at:T", title="time (UTC)", axis=alt.Axis(format="%b %d %H:%M")),
-        y=alt.Y("event_type:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=200)),
-        color=alt.Color(
-            "event_type:N",
-            title="event",
-            scale=alt.Scale(domain=lanes, range=list(EVENT_COLORS.values())),
-            legend=alt.Legend(orient="bottom"),
-        ),
-    )
-    points = base.mark_point(filled=True, size=120).encode(
-        tooltip=[
-            "event_order",
-            "event_at",
-            "event_type",
-            "output_id",
-            "prompt_version",
-            "model_version",
-            "knowledge_version",
-            "cited_document_ids",
-            "event_kind",
-            "event_value",
-            "detail",
-            "lateness_hours",
-        ]
-    )
-    labels = base.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(text="label:N")
     st.subheader("Timeline")
-    chart(
-        alt.layer(points.properties(name="session_events"), labels)
-        .properties(height=alt.Step(48), usermeta=SVG)
-        .interactive(bind_y=False),
-        key="session_timeline",
-    )
+    chart(points.properties(height=alt.Step(48), usermeta=SVG), key="session_timeline")

@@ -47,7 +47,7 @@ RATE = "primary_outcome_rate"
 RATE_LOW = "primary_outcome_rate_ci_low"
 RATE_HIGH = "primary_outcome_rate_ci_high"
 
-# One line chart each: (mart column -> name in the legend, y title, chart key, percent axis).
+# One line chart each: (mart column -> name in the legend, y title, chart key, axis format).
 # The measures of one chart differ by point shape and dash, and the legend shows both.
 LINE_CHARTS = [
     (
@@ -55,7 +55,7 @@ LINE_CHARTS = [
         "thumbs-up share",
         "Thumbs-up share: raw vs trust-weighted",
         "thumbs",
-        True,
+        "%",
     ),
     (
         {
@@ -66,35 +66,35 @@ LINE_CHARTS = [
         "share of interactions",
         "Implicit signals: share of interactions retried, abandoned, escalated",
         "implicit",
-        True,
+        "%",
     ),
     (
         {"edit_distance_mean": "mean edit distance"},
         "edit distance (mean over edits)",
         "Implicit signal: how much users edit a response (mean edit distance, not a share)",
         "edits",
-        False,
+        ".2f",
     ),
     (
         {"server_latency_p50_ms": "p50", "server_latency_p95_ms": "p95"},
         "server latency (ms)",
         "Server latency (p50, p95)",
         "latency",
-        False,
+        ",.0f",
     ),
     (
         {"input_tokens_total": "input", "output_tokens_total": "output"},
-        "tokens (sum over the week)",
-        "Tokens",
+        "tokens per week",
+        "Tokens (sum over the week)",
         "tokens",
-        False,
+        ",.0f",
     ),
     (
         {"eval_pass_rate": "evaluations", "golden_pass_rate": "golden tasks"},
         "pass rate",
         "Evaluation and golden-task pass rates",
         "evals",
-        True,
+        "%",
     ),
 ]
 SHAPES = ["circle", "square", "triangle-up", "diamond"]
@@ -161,8 +161,8 @@ def render() -> None:
     metric = outcome_metrics().get(workflow, "outcome")
     _week_table(df, metric)
     _outcome_chart(df, metric)
-    for columns, y_title, title, key, percent in LINE_CHARTS:
-        _long_lines(df, columns, y_title, title, key, percent)
+    for columns, y_title, title, key, axis_format in LINE_CHARTS:
+        _long_lines(df, columns, y_title, title, key, axis_format)
     _goldens(workflow)
     _version_registry(df)
     _drill_down(workflow, tenant, df)
@@ -237,7 +237,7 @@ def _long_lines(
     y_title: str,
     title: str,
     key: str,
-    percent: bool,
+    axis_format: str,
 ) -> None:
     st.subheader(title)
     long = df.melt(
@@ -258,7 +258,7 @@ def _long_lines(
     dash = alt.StrokeDash(
         "measure:N", title="measure", scale=alt.Scale(domain=names, range=DASHES[: len(names)])
     )
-    axis = alt.Axis(format="%") if percent else alt.Axis(format=",")
+    axis = alt.Axis(format=axis_format)
     base = alt.Chart(long).encode(
         x=week_x(WEEK, df[WEEK]), y=alt.Y("value:Q", title=y_title, axis=axis), color=VERSION_COLOR
     )
@@ -353,7 +353,10 @@ def _drill_down(workflow: str, tenant: str, df: pd.DataFrame) -> None:
     if not has_table(T_INTERACTIONS):
         return
     st.subheader("Drill down: newest interactions of a version")
-    versions = sorted(df["version"].unique())
+    # the busiest version first (golden-only versions have no interactions to list)
+    busiest = df.groupby("version")["interactions"].sum()
+    busiest = busiest.sort_values(ascending=False, kind="stable")
+    versions = list(busiest.index)
     chosen = st.selectbox("Version", versions, key="drill_version")
     row = df[df["version"] == chosen].iloc[0]
     where = ["task_type = ?", "prompt_version = ?", "model_id = ?", "model_version = ?"]

@@ -2,7 +2,8 @@
 -- page) and the dashboard's Session page for any task. Grain: one row per (session_id,
 -- event_id) over every session: the session's interactions (versions, retrieved and cited
 -- documents), their feedback (comments only redacted), evaluations and labels, and the
--- outcomes of their tasks, each with its ingest time and lateness. Person keys are left out;
+-- outcomes of their tasks, each with its ingest time, its lateness and its time after the
+-- task's first interaction. Person keys are left out;
 -- text exists only redacted.
 with interactions as (
     select
@@ -208,6 +209,15 @@ chain as (
     inner join task_sessions on outcomes.task_id = task_sessions.task_id
 ),
 
+timed as (
+    select
+        *,
+        min(case when event_type = 'interaction' then event_at end)
+            over (partition by task_id)
+            as task_started_at
+    from chain
+),
+
 final as (
     select
         session_id,
@@ -216,6 +226,8 @@ final as (
         event_at,
         ingested_at,
         {{ dbt.datediff('event_at', 'ingested_at', 'second') }} / 3600.0 as lateness_hours,
+        {{ dbt.datediff('task_started_at', 'event_at', 'second') }} / 3600.0
+            as hours_after_task_start,
         row_number() over (
             partition by session_id order by event_at asc, event_type asc, event_id asc
         ) as event_order,
@@ -231,7 +243,7 @@ final as (
         event_kind,
         event_value,
         detail
-    from chain
+    from timed
 )
 
 select * from final
