@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import time
+import tomllib
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import TEST_NOW
+from conftest import PROJECT_DIR, TEST_NOW
 
 from floop.config import parse_now
 from floop.dashboard.charts import (
@@ -258,6 +259,19 @@ def test_no_pages_folder_beside_the_app() -> None:
     from floop.dashboard import APP_PATH
 
     assert not (APP_PATH.parent / "pages").exists()
+
+
+def test_the_app_runs_with_the_viewer_toolbar() -> None:
+    """No Deploy button and no developer menu: `floop dashboard` passes client.toolbarMode, and
+    .streamlit/config.toml says the same for a hand-run `streamlit run` from the repository.
+    (Streamlit's default, "auto", shows them to visitors on localhost.)"""
+    from floop.dashboard import streamlit_command
+
+    command = streamlit_command(Path("w.duckdb"), 8501)
+    flag = command.index("--client.toolbarMode")
+    assert command[flag + 1] in {"viewer", "minimal"} and flag < command.index("--")
+    config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == command[flag + 1]
 
 
 def test_formatting_is_the_one_the_pages_use() -> None:
@@ -729,6 +743,12 @@ def test_no_deploy_button_and_every_page_has_its_url(page: Any, app_url: str) ->
     assert page.get_by_role("heading", name="Overview").count() == 1
     assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
     assert page.get_by_role("button", name="Deploy").count() == 0
+    page.get_by_test_id("stMainMenuButton").click()
+    menu = page.get_by_test_id("stMainMenuPopover")
+    menu.wait_for()
+    assert "Print" in menu.inner_text()
+    assert not {"Rerun", "Clear cache", "Deploy"} & set(menu.inner_text().splitlines())
+    page.keyboard.press("Escape")
     for path, title in (("compare", "Compare"), ("session", "Session"), ("labels", "Labels")):
         open_page(page, f"{app_url}/{path}", min_charts=0)
         assert page.get_by_role("heading", name=title).count() == 1, path

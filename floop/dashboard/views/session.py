@@ -115,6 +115,8 @@ def _timeline(events: pd.DataFrame) -> None:
                 "hours_after_task_start:Q",
                 title="hours after the task's first interaction (symlog scale)",
                 scale=alt.Scale(type="symlog", constant=0.05),
+                # minutes, hours, a day, three days, a week
+                axis=alt.Axis(values=[0, 0.1, 0.5, 1, 6, 24, 72, 168], format="~g"),
             ),
             y=alt.Y("event_type:N", title=None, sort=lanes, axis=alt.Axis(labelLimit=200)),
             color=alt.Color(
