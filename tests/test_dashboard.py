@@ -399,16 +399,17 @@ def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str 
         for r in table_rows(page, 0)
     }
     assert expected and shown == expected
-    # drill-down: the newest interactions of the first version, straight from fct_interactions
-    first = min(
-        (version_label(pv, mid, mv, kv), (pv, mid, mv, kv))
-        for pv, mid, mv, kv in mart(
-            analyst_copy,
-            f"select distinct prompt_version, model_id, model_version, knowledge_version "
-            f"from {table} where {where}",
-            params,
-        )
-    )[1]
+    # drill-down: the newest interactions of the busiest version (the default), straight from
+    # fct_interactions
+    totals: dict[tuple, int] = {}
+    for pv, mid, mv, kv, n in mart(
+        analyst_copy,
+        f"select prompt_version, model_id, model_version, knowledge_version, interactions "
+        f"from {table} where {where}",
+        params,
+    ):
+        totals[(pv, mid, mv, kv)] = totals.get((pv, mid, mv, kv), 0) + n
+    first = min(totals, key=lambda v: (-totals[v], version_label(*v)))
     n = mart(
         analyst_copy,
         "select count(*) from marts.fct_interactions where task_type = ? "
