@@ -225,8 +225,8 @@ final as (
         event_type,
         event_at,
         ingested_at,
-        {{ dbt.datediff('event_at', 'ingested_at', 'second') }} / 3600.0 as lateness_hours,
-        {{ dbt.datediff('task_started_at', 'event_at', 'second') }} / 3600.0
+        {{ datediff('event_at', 'ingested_at', 'second') }} / 3600.0 as lateness_hours,
+        {{ datediff('task_started_at', 'event_at', 'second') }} / 3600.0
             as hours_after_task_start,
         row_number() over (
             partition by session_id order by event_at asc, event_type asc, event_id asc

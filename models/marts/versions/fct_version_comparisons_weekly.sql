@@ -5,7 +5,8 @@
 -- Shares come from fct_version_outcomes_weekly (Wilson intervals; the difference by the normal
 -- approximation of prop_diff_columns); means (latency, tokens, edit distance, evaluation
 -- scores) are computed here with mean_columns, their difference by Welch's normal
--- approximation; percentiles and trust-weighted shares have no interval.
+-- approximation; percentiles and trust-weighted shares have no interval. Evaluation scores are
+-- better high, except the safety metric of the experiment defaults (a violation rate).
 with weekly as (
     select * from {{ ref('fct_version_outcomes_weekly') }}
 ),
@@ -23,10 +24,15 @@ evaluations as (
     select * from {{ ref('int_evaluations_versioned') }}
 ),
 
+-- the evaluator metric the gates treat as a safety violation rate: better low
+experiment_defaults as (
+    select safety_eval_metric from {{ ref('experiment_defaults') }}
+),
+
 weekly_versions as (
     select
         weekly.*,
-        {{ dbt.concat([
+        {{ concat([
             "prompt_version", "' | '", "model_id", "' | '", "model_version", "' | '",
             "knowledge_version"
         ]) }} as version_label
@@ -50,11 +56,7 @@ shares as (
         weekly_versions.version_label,
         '{{ name }}' as metric,
         '{{ unit }}' as metric_unit,
-        {% if higher is none -%}
-        workflows.higher_is_better
-        {%- else -%}
-        {{ higher }}
-        {%- endif %} as higher_is_better,
+        {{ 'cast(null as boolean)' if higher is none else higher }} as higher_is_better,
         'share' as estimate_kind,
         weekly_versions.{{ name }} as metric_value,
         weekly_versions.{{ name }}_ci_low as metric_ci_low,
@@ -63,9 +65,28 @@ shares as (
         cast(weekly_versions.{{ name }}_numerator as double) as successes,
         cast(null as double) as metric_stddev
     from weekly_versions
-    left join workflows on weekly_versions.task_type = workflows.task_type
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+),
+
+-- the primary outcome is better high or low as its workflow says (the workflow seed)
+shares_judged as (
+    select
+        shares.task_type,
+        shares.interaction_week,
+        shares.version_label,
+        shares.metric,
+        shares.metric_unit,
+        coalesce(shares.higher_is_better, workflows.higher_is_better) as higher_is_better,
+        shares.estimate_kind,
+        shares.metric_value,
+        shares.metric_ci_low,
+        shares.metric_ci_high,
+        shares.units,
+        shares.successes,
+        shares.metric_stddev
+    from shares
+    left join workflows on shares.task_type = workflows.task_type
 ),
 
 point_values as (
@@ -98,7 +119,7 @@ interaction_values as (
     select
         task_type,
         interaction_week,
-        {{ dbt.concat([
+        {{ concat([
             "prompt_version", "' | '", "model_id", "' | '", "model_version", "' | '",
             "coalesce(knowledge_version, '(none)')"
         ]) }} as version_label,
@@ -144,13 +165,14 @@ eval_scores as (
     select
         workflow as task_type,
         evaluated_week as interaction_week,
-        {{ dbt.concat([
+        {{ concat([
             "prompt_version", "' | '", "model_id", "' | '", "model_version", "' | '",
             "knowledge_version"
         ]) }} as version_label,
-        {{ dbt.concat(["'eval_score:'", "eval_metric"]) }} as metric,
+        {{ concat(["'eval_score:'", "eval_metric"]) }} as metric,
         'score' as metric_unit,
-        true as higher_is_better,
+        eval_metric not in (select experiment_defaults.safety_eval_metric from experiment_defaults)
+            as higher_is_better,
         'mean' as estimate_kind,
         avg(eval_value) as metric_value,
         avg(eval_value) - 1.96 * stddev_samp(eval_value) / sqrt(count(eval_value))
@@ -162,12 +184,13 @@ eval_scores as (
         stddev_samp(eval_value) as metric_stddev
     from evaluations
     where eval_value is not null
-    group by workflow, evaluated_week, prompt_version, model_id, model_version,
-        knowledge_version, eval_metric
+    group by
+        workflow, evaluated_week, prompt_version, model_id, model_version, knowledge_version,
+        eval_metric
 ),
 
 per_version as (
-    select * from shares
+    select * from shares_judged
     union all
     select * from point_values
     union all
@@ -209,11 +232,10 @@ pairs as (
         end as delta_se
     from per_version as baseline
     inner join per_version as candidate
-        on
-            baseline.task_type = candidate.task_type
-            and baseline.interaction_week = candidate.interaction_week
-            and baseline.metric = candidate.metric
-            and baseline.version_label != candidate.version_label
+        on baseline.task_type = candidate.task_type
+        and baseline.interaction_week = candidate.interaction_week
+        and baseline.metric = candidate.metric
+        and baseline.version_label != candidate.version_label
 ),
 
 final as (
