@@ -1,7 +1,9 @@
 -- One row per candidate version against its incumbent, with every input its gates need:
--- each non-control arm of an experiment (incumbent: the control arm) and each shadow version
--- (incumbent: the production version answering the same inputs). Golden results are joined
--- by workflow and prompt version for both the candidate and the incumbent.
+-- each non-control arm of an experiment (incumbent: the control arm), each shadow version
+-- (incumbent: the production version answering the same inputs) and each version ramping in
+-- a workflow outside an experiment (int_version_ramps; incumbent: its registered parent or
+-- the version it takes traffic from). Golden results are joined by workflow and prompt
+-- version for both the candidate and the incumbent.
 with config as (
     select * from {{ ref('int_experiment_config') }}
 ),
@@ -18,6 +20,18 @@ arm_stats as (
 
 shadows as (
     select * from {{ ref('fct_shadow_comparisons') }}
+),
+
+ramps as (
+    select * from {{ ref('int_version_ramps') }}
+),
+
+ramp_comparisons as (
+    select * from {{ ref('int_ramp_comparisons') }}
+),
+
+ramp_guardrail_results as (
+    select * from {{ ref('int_ramp_guardrails') }}
 ),
 
 golden_results as (
@@ -78,6 +92,27 @@ guardrails as (
     group by experiment_id, arm
 ),
 
+ramp_guardrails as (
+    select
+        workflow,
+        candidate_version,
+        count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
+        count(*) filter (where guardrail_status = 'held') as guardrails_held,
+        count(*) as guardrails,
+        {{ listagg(
+            "case when guardrail_status = 'breached' then metric end",
+            "', '",
+            "order by metric"
+        ) }} as breached_guardrails,
+        {{ listagg(
+            "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
+            "', '",
+            "order by metric"
+        ) }} as unproven_guardrails
+    from ramp_guardrail_results
+    group by workflow, candidate_version
+),
+
 experiment_candidates as (
     select
         'experiment:' || results.experiment_id || '/' || results.arm as candidate_id,
@@ -102,6 +137,9 @@ experiment_candidates as (
         results.seq_p_value_holm as primary_seq_p_value_holm,
         results.chance_to_win as primary_chance_to_win,
         results.error as primary_error,
+        results.lift_absolute as primary_difference,
+        results.lift_absolute_seq_ci_low as primary_difference_seq_ci_low,
+        results.lift_absolute_seq_ci_high as primary_difference_seq_ci_high,
         guardrails.guardrails,
         guardrails.guardrails_breached,
         guardrails.guardrails_held,
@@ -111,7 +149,9 @@ experiment_candidates as (
         cast(null as bigint) as shadow_pairs,
         cast(null as double) as shadow_pass_rate_diff,
         cast(null as double) as shadow_pass_rate_diff_ci_low,
-        cast(null as double) as shadow_pass_rate_diff_ci_high
+        cast(null as double) as shadow_pass_rate_diff_ci_high,
+        cast(null as date) as ramp_first_date,
+        cast(null as double) as ramp_latest_share
     from results
     inner join config on results.experiment_id = config.experiment_id
     inner join assignment on results.experiment_id = assignment.experiment_id
@@ -188,6 +228,9 @@ shadow_candidates as (
         cast(null as double) as primary_seq_p_value_holm,
         cast(null as double) as primary_chance_to_win,
         cast(null as varchar) as primary_error,
+        cast(null as double) as primary_difference,
+        cast(null as double) as primary_difference_seq_ci_low,
+        cast(null as double) as primary_difference_seq_ci_high,
         cast(null as bigint) as guardrails,
         cast(null as bigint) as guardrails_breached,
         cast(null as bigint) as guardrails_held,
@@ -197,16 +240,73 @@ shadow_candidates as (
         shadow_ranked.pass_pairs as shadow_pairs,
         shadow_ranked.pass_rate_diff as shadow_pass_rate_diff,
         shadow_ranked.pass_rate_diff_ci_low as shadow_pass_rate_diff_ci_low,
-        shadow_ranked.pass_rate_diff_ci_high as shadow_pass_rate_diff_ci_high
+        shadow_ranked.pass_rate_diff_ci_high as shadow_pass_rate_diff_ci_high,
+        cast(null as date) as ramp_first_date,
+        cast(null as double) as ramp_latest_share
     from shadow_ranked
     cross join defaults
     where shadow_ranked.evaluator_rank = 1
+),
+
+ramp_candidates as (
+    select
+        'ramp:' || ramps.workflow || '/' || ramps.candidate_version as candidate_id,
+        'ramp' as candidate_kind,
+        ramps.workflow,
+        cast(null as varchar) as experiment_id,
+        ramps.candidate_version,
+        ramps.incumbent_version,
+        false as is_configured,
+        defaults.alpha,
+        defaults.non_inferiority_margin,
+        defaults.minimum_units_per_arm,
+        least(ramp_comparisons.candidate_outcome_tasks, ramp_comparisons.incumbent_outcome_tasks)
+            as min_arm_units,
+        cast(null as bigint) as exposed_units,
+        cast(null as bigint) as multiple_exposure_units,
+        cast(null as bigint) as unplanned_arms,
+        cast(null as double) as srm_p_value,
+        cast(null as boolean) as is_srm,
+        cast(null as double) as primary_lift,
+        cast(null as double) as primary_lift_seq_ci_low,
+        cast(null as double) as primary_lift_seq_ci_high,
+        cast(null as double) as primary_seq_p_value_holm,
+        cast(null as double) as primary_chance_to_win,
+        case
+            when ramp_comparisons.strata_used = 0
+                then 'no day with enough tasks with an outcome on both sides'
+        end as primary_error,
+        ramp_comparisons.outcome_difference as primary_difference,
+        ramp_comparisons.outcome_difference_seq_ci_low as primary_difference_seq_ci_low,
+        ramp_comparisons.outcome_difference_seq_ci_high as primary_difference_seq_ci_high,
+        ramp_guardrails.guardrails,
+        ramp_guardrails.guardrails_breached,
+        ramp_guardrails.guardrails_held,
+        ramp_guardrails.breached_guardrails,
+        ramp_guardrails.unproven_guardrails,
+        cast(null as varchar) as shadow_evaluator_id,
+        cast(null as bigint) as shadow_pairs,
+        cast(null as double) as shadow_pass_rate_diff,
+        cast(null as double) as shadow_pass_rate_diff_ci_low,
+        cast(null as double) as shadow_pass_rate_diff_ci_high,
+        ramps.first_date as ramp_first_date,
+        ramps.latest_share as ramp_latest_share
+    from ramps
+    cross join defaults
+    inner join ramp_comparisons
+        on ramps.workflow = ramp_comparisons.workflow
+        and ramps.candidate_version = ramp_comparisons.candidate_version
+    left join ramp_guardrails
+        on ramps.workflow = ramp_guardrails.workflow
+        and ramps.candidate_version = ramp_guardrails.candidate_version
 ),
 
 candidates as (
     select * from experiment_candidates
     union all
     select * from shadow_candidates
+    union all
+    select * from ramp_candidates
 ),
 
 final as (
