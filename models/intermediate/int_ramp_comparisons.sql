@@ -42,7 +42,7 @@ days as (
     from ramps
     inner join outcomes
         on ramps.workflow = outcomes.task_type
-        and outcomes.interaction_date >= ramps.first_date
+        and ramps.first_date <= outcomes.interaction_date
         and outcomes.prompt_version in (ramps.candidate_version, ramps.incumbent_version)
     group by ramps.workflow, ramps.candidate_version, outcomes.interaction_date
 ),

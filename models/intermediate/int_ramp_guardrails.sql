@@ -22,7 +22,13 @@ defaults as (
 ),
 
 interactions as (
-    select task_type, prompt_version, interaction_date, task_id, output_id, output_tokens,
+    select
+        task_type,
+        prompt_version,
+        interaction_date,
+        task_id,
+        output_id,
+        output_tokens,
         server_latency_ms
     from {{ ref('fct_interactions') }}
     where not is_shadow
@@ -47,7 +53,7 @@ served as (
     from ramps
     inner join interactions
         on ramps.workflow = interactions.task_type
-        and interactions.interaction_date >= ramps.first_date
+        and ramps.first_date <= interactions.interaction_date
         and interactions.prompt_version in (ramps.candidate_version, ramps.incumbent_version)
 ),
 
@@ -153,7 +159,7 @@ token_change as (
         'relative' as guardrail_scale,
         cand.mean_value as candidate_value,
         inc.mean_value as incumbent_value,
-        cand.mean_value / nullif(inc.mean_value, 0) - 1 as change,
+        cand.mean_value / nullif(inc.mean_value, 0) - 1 as guardrail_change,
         cand.mean_value / nullif(inc.mean_value, 0) * sqrt(
             cand.variance / (cand.n * cand.mean_value * cand.mean_value)
             + inc.variance / (inc.n * inc.mean_value * inc.mean_value)
@@ -181,7 +187,7 @@ safety_change as (
         'absolute' as guardrail_scale,
         cand.mean_value as candidate_value,
         inc.mean_value as incumbent_value,
-        cand.mean_value - inc.mean_value as change,
+        cand.mean_value - inc.mean_value as guardrail_change,
         sqrt(
             cand.mean_value * (1 - cand.mean_value) / cand.n
             + inc.mean_value * (1 - inc.mean_value) / inc.n
@@ -209,7 +215,7 @@ latency_change as (
         'relative' as guardrail_scale,
         cast(cand.p95 as double) as candidate_value,
         cast(inc.p95 as double) as incumbent_value,
-        cast(cand.p95 as double) / nullif(inc.p95, 0) - 1 as change,
+        cast(cand.p95 as double) / nullif(inc.p95, 0) - 1 as guardrail_change,
         cast(null as double) as change_se,
         cast(cand.p95_low as double) / nullif(inc.p95_high, 0) - 1 as change_low,
         cast(cand.p95_high as double) / nullif(inc.p95_low, 0) - 1 as change_high,
@@ -243,15 +249,17 @@ bounded as (
         changes.guardrail_scale,
         changes.candidate_value,
         changes.incumbent_value,
-        changes.change,
+        changes.guardrail_change,
         changes.guardrail_threshold,
         coalesce(
             changes.change_low,
-            changes.change - {{ normal_upper_quantile('defaults.alpha') }} * changes.change_se
+            changes.guardrail_change
+            - {{ normal_upper_quantile('defaults.alpha') }} * changes.change_se
         ) as guardrail_lower_bound,
         coalesce(
             changes.change_high,
-            changes.change + {{ normal_upper_quantile('defaults.alpha') }} * changes.change_se
+            changes.guardrail_change
+            + {{ normal_upper_quantile('defaults.alpha') }} * changes.change_se
         ) as guardrail_upper_bound
     from changes
     cross join defaults

@@ -37,12 +37,12 @@ daily as (
         interactions.task_type,
         interactions.interaction_date,
         interactions.prompt_version,
-        count(distinct interactions.task_id) as tasks
+        count(distinct interactions.task_id) as task_count
     from interactions
     inner join workflow_latest on interactions.task_type = workflow_latest.task_type
     where
-        interactions.interaction_date
-        > {{ add_days('workflow_latest.latest_date', -var('ramp_lookback_days')) }}
+        {{ add_days('interactions.interaction_date', var('ramp_lookback_days')) }}
+        > workflow_latest.latest_date
     group by interactions.task_type, interactions.interaction_date, interactions.prompt_version
 ),
 
@@ -51,9 +51,9 @@ daily_shares as (
         task_type,
         interaction_date,
         prompt_version,
-        tasks,
-        cast(tasks as double)
-        / sum(tasks) over (partition by task_type, interaction_date) as traffic_share
+        task_count,
+        cast(task_count as double)
+        / sum(task_count) over (partition by task_type, interaction_date) as traffic_share
     from daily
 ),
 
@@ -63,7 +63,7 @@ spans as (
         prompt_version,
         min(interaction_date) as first_date,
         count(*) as days_served,
-        cast(sum(tasks) as bigint) as tasks
+        cast(sum(task_count) as bigint) as served_tasks
     from daily_shares
     group by task_type, prompt_version
 ),
@@ -75,7 +75,7 @@ ramping as (
         spans.first_date,
         workflow_latest.latest_date,
         spans.days_served,
-        spans.tasks as candidate_tasks,
+        spans.served_tasks as candidate_tasks,
         first_share.traffic_share as first_share,
         latest_share.traffic_share as latest_share,
         registry.parent_version_id
@@ -107,15 +107,15 @@ others as (
         ramping.workflow,
         ramping.candidate_version,
         daily_shares.prompt_version,
-        cast(sum(daily_shares.tasks) as bigint) as tasks,
+        cast(sum(daily_shares.task_count) as bigint) as served_tasks,
         max(
             case when daily_shares.prompt_version = ramping.parent_version_id then 1 else 0 end
         ) as is_parent
     from ramping
     inner join daily_shares
         on ramping.workflow = daily_shares.task_type
-        and daily_shares.interaction_date >= ramping.first_date
-        and daily_shares.prompt_version <> ramping.candidate_version
+        and ramping.first_date <= daily_shares.interaction_date
+        and ramping.candidate_version <> daily_shares.prompt_version
     group by ramping.workflow, ramping.candidate_version, daily_shares.prompt_version
 ),
 
@@ -127,7 +127,7 @@ incumbents as (
         is_parent,
         row_number() over (
             partition by workflow, candidate_version
-            order by is_parent desc, tasks desc, prompt_version asc
+            order by is_parent desc, served_tasks desc, prompt_version asc
         ) as incumbent_rank
     from others
 ),
