@@ -113,6 +113,11 @@ def test_ramp_is_gated_against_its_incumbent(gated: tuple[Path, dict]) -> None:
     effect = ramp["planted_effect"]
     assert gate["primary_difference_seq_ci_low"] < effect < gate["primary_difference_seq_ci_high"]
     assert "ramping outside an experiment" in gate["reasons"]
+    # while code-v5 ramps, the code_assist shadow is still judged against the established
+    # production version, not whichever answered its latest input
+    (shadow,) = rows(wh, "select incumbent_version from marts.fct_version_gates "
+                         "where candidate_id = 'shadow:code_assist/code-v4'")
+    assert shadow["incumbent_version"] == ramp["incumbent"]
     # the golden gate reads code-v5's own golden runs
     (golden,) = [g for g in truth["golden"]["by_version"]
                  if g["prompt_version"] == ramp["prompt_version"]]

@@ -162,8 +162,10 @@ experiment_candidates as (
 ),
 
 current_production as (
-    -- a shadow is judged against the production version it shadows now: the one of its
-    -- latest pair (earlier production versions were replaced)
+    -- a shadow is judged against the production version it shadows now: among those paired
+    -- with it on its latest paired day (earlier production versions were replaced), the one
+    -- with the most pairs (while a new version ramps, the established one, not whichever
+    -- answered last)
     select
         workflow,
         shadow_version,
@@ -175,7 +177,7 @@ current_production as (
             production_version,
             row_number() over (
                 partition by workflow, shadow_version
-                order by last_paired_at desc, production_version asc
+                order by cast(last_paired_at as date) desc, pass_pairs desc, production_version asc
             ) as pair_rank
         from shadows
     ) as ranked
