@@ -1,9 +1,9 @@
 -- One row per candidate version against its incumbent, with every input its gates need:
 -- each non-control arm of an experiment (incumbent: the control arm), each shadow version
--- (incumbent: the production version answering the same inputs) and each version ramping in
--- a workflow outside an experiment (int_version_ramps; incumbent: its registered parent or
--- the version it takes traffic from). Golden results are joined by workflow and prompt
--- version for both the candidate and the incumbent.
+-- (int_shadow_candidates; incumbent: the production version answering the same inputs) and
+-- each version ramping in a workflow outside an experiment (int_ramp_candidates; incumbent:
+-- its registered parent or the version it takes traffic from). Golden results are joined by
+-- workflow and prompt version for both the candidate and the incumbent.
 with config as (
     select * from {{ ref('int_experiment_config') }}
 ),
@@ -19,19 +19,11 @@ arm_stats as (
 ),
 
 shadows as (
-    select * from {{ ref('fct_shadow_comparisons') }}
+    select * from {{ ref('int_shadow_candidates') }}
 ),
 
 ramps as (
-    select * from {{ ref('int_version_ramps') }}
-),
-
-ramp_comparisons as (
-    select * from {{ ref('int_ramp_comparisons') }}
-),
-
-ramp_guardrail_results as (
-    select * from {{ ref('int_ramp_guardrails') }}
+    select * from {{ ref('int_ramp_candidates') }}
 ),
 
 golden_results as (
@@ -42,11 +34,6 @@ golden_results as (
         golden_pass_rate_denominator as evaluations,
         golden_pass_rate_numerator as passed
     from {{ ref('fct_golden_results') }}
-),
-
-defaults as (
-    select non_inferiority_margin, minimum_units_per_arm, alpha
-    from {{ ref('experiment_defaults') }}
 ),
 
 golden as (
@@ -90,27 +77,6 @@ guardrails as (
     from results
     where metric_role = 'guardrail'
     group by experiment_id, arm
-),
-
-ramp_guardrails as (
-    select
-        workflow,
-        candidate_version,
-        count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
-        count(*) filter (where guardrail_status = 'held') as guardrails_held,
-        count(*) as guardrails,
-        {{ listagg(
-            "case when guardrail_status = 'breached' then metric end",
-            "', '",
-            "order by metric"
-        ) }} as breached_guardrails,
-        {{ listagg(
-            "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
-            "', '",
-            "order by metric"
-        ) }} as unproven_guardrails
-    from ramp_guardrail_results
-    group by workflow, candidate_version
 ),
 
 experiment_candidates as (
@@ -161,63 +127,18 @@ experiment_candidates as (
     where results.metric_role = 'goal'
 ),
 
-current_production as (
-    -- a shadow is judged against the production version it shadows now: among those paired
-    -- with it on its latest paired day (earlier production versions were replaced), the one
-    -- with the most pairs (while a new version ramps, the established one, not whichever
-    -- answered last)
-    select
-        workflow,
-        shadow_version,
-        max(production_version) filter (where pair_rank = 1) as production_version
-    from (
-        select
-            workflow,
-            shadow_version,
-            production_version,
-            row_number() over (
-                partition by workflow, shadow_version
-                order by cast(last_paired_at as date) desc, pass_pairs desc, production_version asc
-            ) as pair_rank
-        from shadows
-    ) as ranked
-    group by workflow, shadow_version
-),
-
-shadow_ranked as (
-    -- the evaluator that judges the shadow: the one whose pairs speak worst of it, among
-    -- those with at least 30 pairs (else the one with the most pairs)
-    select
-        shadows.*,
-        row_number() over (
-            partition by shadows.workflow, shadows.shadow_version
-            order by
-                case when shadows.pass_pairs >= 30 then 0 else 1 end asc,
-                case when shadows.pass_pairs >= 30 then shadows.pass_rate_diff_ci_high end asc,
-                shadows.pass_pairs desc,
-                shadows.evaluator_id asc
-        ) as evaluator_rank
-    from shadows
-    inner join current_production
-        on shadows.workflow = current_production.workflow
-        and shadows.shadow_version = current_production.shadow_version
-        and shadows.production_version = current_production.production_version
-    where shadows.pass_pairs > 0
-),
-
 shadow_candidates as (
     select
-        'shadow:' || shadow_ranked.workflow || '/' || shadow_ranked.shadow_version
-            as candidate_id,
+        candidate_id,
         'shadow' as candidate_kind,
-        shadow_ranked.workflow,
+        workflow,
         cast(null as varchar) as experiment_id,
-        shadow_ranked.shadow_version as candidate_version,
-        shadow_ranked.production_version as incumbent_version,
+        candidate_version,
+        incumbent_version,
         false as is_configured,
-        defaults.alpha,
-        defaults.non_inferiority_margin,
-        defaults.minimum_units_per_arm,
+        alpha,
+        non_inferiority_margin,
+        minimum_units_per_arm,
         cast(null as bigint) as min_arm_units,
         cast(null as bigint) as exposed_units,
         cast(null as bigint) as multiple_exposure_units,
@@ -238,32 +159,29 @@ shadow_candidates as (
         cast(null as bigint) as guardrails_held,
         cast(null as varchar) as breached_guardrails,
         cast(null as varchar) as unproven_guardrails,
-        shadow_ranked.evaluator_id as shadow_evaluator_id,
-        shadow_ranked.pass_pairs as shadow_pairs,
-        shadow_ranked.pass_rate_diff as shadow_pass_rate_diff,
-        shadow_ranked.pass_rate_diff_ci_low as shadow_pass_rate_diff_ci_low,
-        shadow_ranked.pass_rate_diff_ci_high as shadow_pass_rate_diff_ci_high,
+        shadow_evaluator_id,
+        shadow_pairs,
+        shadow_pass_rate_diff,
+        shadow_pass_rate_diff_ci_low,
+        shadow_pass_rate_diff_ci_high,
         cast(null as date) as ramp_first_date,
         cast(null as double) as ramp_latest_share
-    from shadow_ranked
-    cross join defaults
-    where shadow_ranked.evaluator_rank = 1
+    from shadows
 ),
 
 ramp_candidates as (
     select
-        'ramp:' || ramps.workflow || '/' || ramps.candidate_version as candidate_id,
+        candidate_id,
         'ramp' as candidate_kind,
-        ramps.workflow,
+        workflow,
         cast(null as varchar) as experiment_id,
-        ramps.candidate_version,
-        ramps.incumbent_version,
+        candidate_version,
+        incumbent_version,
         false as is_configured,
-        defaults.alpha,
-        defaults.non_inferiority_margin,
-        defaults.minimum_units_per_arm,
-        least(ramp_comparisons.candidate_outcome_tasks, ramp_comparisons.incumbent_outcome_tasks)
-            as min_arm_units,
+        alpha,
+        non_inferiority_margin,
+        minimum_units_per_arm,
+        min_side_outcome_tasks as min_arm_units,
         cast(null as bigint) as exposed_units,
         cast(null as bigint) as multiple_exposure_units,
         cast(null as bigint) as unplanned_arms,
@@ -274,33 +192,23 @@ ramp_candidates as (
         cast(null as double) as primary_lift_seq_ci_high,
         cast(null as double) as primary_seq_p_value_holm,
         cast(null as double) as primary_chance_to_win,
-        case
-            when ramp_comparisons.strata_used = 0
-                then 'no day with enough tasks with an outcome on both sides'
-        end as primary_error,
-        ramp_comparisons.outcome_difference as primary_difference,
-        ramp_comparisons.outcome_difference_seq_ci_low as primary_difference_seq_ci_low,
-        ramp_comparisons.outcome_difference_seq_ci_high as primary_difference_seq_ci_high,
-        ramp_guardrails.guardrails,
-        ramp_guardrails.guardrails_breached,
-        ramp_guardrails.guardrails_held,
-        ramp_guardrails.breached_guardrails,
-        ramp_guardrails.unproven_guardrails,
+        primary_error,
+        primary_difference,
+        primary_difference_seq_ci_low,
+        primary_difference_seq_ci_high,
+        guardrails,
+        guardrails_breached,
+        guardrails_held,
+        breached_guardrails,
+        unproven_guardrails,
         cast(null as varchar) as shadow_evaluator_id,
         cast(null as bigint) as shadow_pairs,
         cast(null as double) as shadow_pass_rate_diff,
         cast(null as double) as shadow_pass_rate_diff_ci_low,
         cast(null as double) as shadow_pass_rate_diff_ci_high,
-        ramps.first_date as ramp_first_date,
-        ramps.latest_share as ramp_latest_share
+        ramp_first_date,
+        ramp_latest_share
     from ramps
-    cross join defaults
-    inner join ramp_comparisons
-        on ramps.workflow = ramp_comparisons.workflow
-        and ramps.candidate_version = ramp_comparisons.candidate_version
-    left join ramp_guardrails
-        on ramps.workflow = ramp_guardrails.workflow
-        and ramps.candidate_version = ramp_guardrails.candidate_version
 ),
 
 candidates as (

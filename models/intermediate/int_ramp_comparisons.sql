@@ -11,7 +11,8 @@ with ramps as (
 ),
 
 defaults as (
-    select alpha from {{ ref('experiment_defaults') }}
+    select alpha, non_inferiority_margin, minimum_units_per_arm
+    from {{ ref('experiment_defaults') }}
 ),
 
 outcomes as (
@@ -91,12 +92,10 @@ pooled as (
     group by workflow, candidate_version
 ),
 
-sequential as (
-    -- the confidence sequence's half-width: se sqrt(N) sqrt(2 g ln(sqrt(g) / alpha) /
-    -- (N^2 rho^2)), g = N rho^2 + 1, rho^2 = (-2 ln alpha + ln(1 - 2 ln alpha)) / 5000
+sequence_terms as (
     select
         pooled.*,
-        defaults.alpha,
+        defaults.alpha as sequential_alpha,
         cast(pooled.candidate_outcome_tasks + pooled.incumbent_outcome_tasks as double)
             as compared_tasks,
         (-2 * ln(defaults.alpha) + ln(1 - 2 * ln(defaults.alpha))) / 5000.0 as rho_sq
@@ -104,11 +103,30 @@ sequential as (
     cross join defaults
 ),
 
+sequential as (
+    -- the confidence sequence's half-width: se sqrt(N) sqrt(2 g ln(sqrt(g) / alpha) /
+    -- (N^2 rho^2)) = se sqrt(2 g ln(sqrt(g) / alpha) / (N rho^2)), g = N rho^2 + 1,
+    -- rho^2 = (-2 ln alpha + ln(1 - 2 ln alpha)) / 5000 (floop.stats.frequentist)
+    select
+        *,
+        outcome_difference_se * sqrt(
+            2 * (compared_tasks * rho_sq + 1)
+            * ln(sqrt(compared_tasks * rho_sq + 1) / sequential_alpha)
+            / (compared_tasks * rho_sq)
+        ) as sequential_half_width
+    from sequence_terms
+),
+
 final as (
     select
         ramps.workflow,
         ramps.candidate_version,
         ramps.incumbent_version,
+        ramps.first_date,
+        ramps.latest_share,
+        defaults.alpha,
+        defaults.non_inferiority_margin,
+        defaults.minimum_units_per_arm,
         coalesce(sequential.strata_used, 0) as strata_used,
         coalesce(sequential.candidate_outcome_tasks, 0) as candidate_outcome_tasks,
         coalesce(sequential.incumbent_outcome_tasks, 0) as incumbent_outcome_tasks,
@@ -122,17 +140,12 @@ final as (
             as outcome_difference_ci_low,
         sequential.outcome_difference + 1.959963984540054 * sequential.outcome_difference_se
             as outcome_difference_ci_high,
-        sequential.outcome_difference - sequential.outcome_difference_se * sqrt(
-            2 * (sequential.compared_tasks * sequential.rho_sq + 1)
-            * ln(sqrt(sequential.compared_tasks * sequential.rho_sq + 1) / sequential.alpha)
-            / (sequential.compared_tasks * sequential.rho_sq)
-        ) as outcome_difference_seq_ci_low,
-        sequential.outcome_difference + sequential.outcome_difference_se * sqrt(
-            2 * (sequential.compared_tasks * sequential.rho_sq + 1)
-            * ln(sqrt(sequential.compared_tasks * sequential.rho_sq + 1) / sequential.alpha)
-            / (sequential.compared_tasks * sequential.rho_sq)
-        ) as outcome_difference_seq_ci_high
+        sequential.outcome_difference - sequential.sequential_half_width
+            as outcome_difference_seq_ci_low,
+        sequential.outcome_difference + sequential.sequential_half_width
+            as outcome_difference_seq_ci_high
     from ramps
+    cross join defaults
     left join sequential
         on ramps.workflow = sequential.workflow
         and ramps.candidate_version = sequential.candidate_version
