@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_dbt import HAND_WRITTEN_WIDE_SQL  # noqa: E402
 
 from floop.config import Layout  # noqa: E402
-from floop.dbt import child_env, dbt_executable  # noqa: E402
+from floop.dbt import child_env, dbt_executable, key_env  # noqa: E402
 
 INTERACTIONS_PER_TASK = 1.3  # the simulator's average (retries, shadow runs)
 START = date(2026, 9, 1)
@@ -74,7 +74,7 @@ def _child(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float
 
 
 def _dbt(args: list[str], layout: Layout, now: str, extra: dict[str, str] | None = None) -> dict:
-    env = {**child_env(layout), "FLOOP_NOW": now, **(extra or {})}
+    env = {**child_env(layout), **key_env(layout), "FLOOP_NOW": now, **(extra or {})}
     return _child([dbt_executable(), *args], env=env)
 
 
