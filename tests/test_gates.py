@@ -217,26 +217,27 @@ def test_mart_equals_floop_stats_and_gbstats(gated: tuple[Path, dict], tmp_path:
                       "prior": None, "inverse": False},
     }
     keys = ("n", "num_sum", "num_sum_sq", "den_sum", "den_sum_sq", "num_den_sum")
-    pairs, srm = [], {}
+    pairs = []
+    # SRM is per experiment over all its planned arms (a bandit has three)
+    srm = [
+        {"id": exp, "observed": [a["units"] for a in planned],
+         "weights": [a["planned_weight"] for a in planned]}
+        for exp in sorted({r["experiment_id"] for r in results})
+        if (planned := [a for a in stats if a["experiment_id"] == exp
+                        and a["metric"] == "primary_outcome" and a["is_planned"]])
+    ]  # fmt: skip
     for r in results:
         c = ratio_stats(arms[(r["experiment_id"], r["control_arm"], r["metric"])])
         t = ratio_stats(arms[(r["experiment_id"], r["arm"], r["metric"])])
         assert not c.pre and not t.pre  # task units: no pre-period, so no CUPED here
-        # one pair per arm: a bandit has several non-control arms per experiment and metric
         pairs.append({"id": f"{r['experiment_id']}|{r['arm']}|{r['metric']}", "kind": "ratio",
                       "a": {k: getattr(c, k) for k in keys},
                       "b": {k: getattr(t, k) for k in keys}, "tests": specs})
         # the mart is floop.stats on the mart's own sums (the plumbing)
         again = frequentist(c, t, relative=True, sequential=True)
         assert abs(again.ci_low - r["lift_relative_seq_ci_low"]) <= TOLERANCE
-    for exp_id in {r["experiment_id"] for r in results}:
-        # SRM over every arm of the experiment against its planned weights
-        goal = [a for a in stats if a["experiment_id"] == exp_id
-                and a["metric"] == "primary_outcome"]
-        srm[exp_id] = {"id": exp_id, "observed": [a["units"] for a in goal],
-                       "weights": [a["planned_weight"] for a in goal]}
     try:
-        ref = run_gbstats({"pairs": pairs, "srm": list(srm.values())}, tmp_path)
+        ref = run_gbstats({"pairs": pairs, "srm": srm}, tmp_path)
     except GbstatsUnavailable as exc:
         pytest.skip(str(exc))
     compared = 0

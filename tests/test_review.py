@@ -174,8 +174,6 @@ def test_review_round_trip(page: Any, setup: dict[str, Any]) -> None:
     )
     assert (first,) not in still_open and (second,) not in still_open
     assert rows(wh, queue_sql) == queue_before  # the queue did not reshuffle
-    # the two items' own labels (the simulated labelers include sme-1 too: its labels of
-    # other outputs of a queued session are in the context as well)
     in_marts = rows(
         wh,
         "select output_id, detail from marts.fct_review_context where event_type = 'label' "
