@@ -36,6 +36,7 @@ from floop.stats import (
     srm_p_value,
     srm_unhealthy,
 )
+from floop.stats.frequentist import sequential_half_width
 
 GOAL_METRIC = "primary_outcome"
 LATENCY_METRIC = "server_latency_p95"
@@ -117,6 +118,32 @@ def ratio_result(control: RatioStats, arm: RatioStats, *, alpha: float, role: st
     return out
 
 
+def _degenerate_guardrail(control: RatioStats, arm: RatioStats, *, alpha: float,
+                          threshold: float, scale: str | None) -> dict[str, Any]:
+    """A guardrail gbstats gives no test for: a control mean of 0 or an arm without variance.
+    Both arms constant (e.g. no violation at all): the effect is exact. Otherwise (e.g. no
+    violation in the control, a few in the arm) an absolute change keeps the arms' own
+    uncertainty (the same one-sided sequential bound, from their variances), and a relative
+    change from a zero baseline is undefined: inconclusive."""
+    if control.variance <= 0 and arm.variance <= 0:
+        effect = arm.mean - control.mean
+        if scale == "relative":
+            effect = arm.mean / control.mean - 1 if control.mean else 0.0
+        return {"guardrail_lower_bound": effect, "guardrail_upper_bound": effect,
+                "guardrail_status": _status(effect, effect, threshold)}
+    if scale == "relative" and not control.mean:
+        return {"guardrail_status": "inconclusive"}
+    effect = arm.mean - control.mean
+    if scale == "relative":
+        effect = arm.mean / control.mean - 1
+    se = math.sqrt(control.variance / control.n + arm.variance / arm.n)
+    if scale == "relative":
+        se /= control.mean  # the delta method with the baseline held fixed (it has no variance)
+    half = sequential_half_width(se, control.n + arm.n, 2 * alpha, SEQUENTIAL_TUNING)
+    return {"guardrail_lower_bound": effect - half, "guardrail_upper_bound": effect + half,
+            "guardrail_status": _status(effect - half, effect + half, threshold)}
+
+
 def _ratio_guardrail(control: RatioStats, arm: RatioStats, *, alpha: float, threshold: float,
                      scale: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {"guardrail_threshold": threshold, "guardrail_scale": scale}
@@ -125,12 +152,8 @@ def _ratio_guardrail(control: RatioStats, arm: RatioStats, *, alpha: float, thre
     one_sided = frequentist(control, arm, relative=scale == "relative", alpha=2 * alpha,
                             sequential=True, sequential_tuning=SEQUENTIAL_TUNING)
     if one_sided.error is not None:
-        # no variance: both arms are constant (e.g. no violation at all): the effect is exact
-        effect = arm.mean - control.mean
-        if scale == "relative":
-            effect = arm.mean / control.mean - 1 if control.mean else 0.0
-        return out | {"guardrail_lower_bound": effect, "guardrail_upper_bound": effect,
-                      "guardrail_status": _status(effect, effect, threshold)}
+        return out | _degenerate_guardrail(control, arm, alpha=alpha, threshold=threshold,
+                                           scale=scale)
     return out | {"guardrail_lower_bound": one_sided.ci_low,
                   "guardrail_upper_bound": one_sided.ci_high,
                   "guardrail_status": _status(one_sided.ci_low, one_sided.ci_high, threshold)}

@@ -25,12 +25,15 @@ GATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "assignment": ("assignment_gate", "multiple_exposure_units"),
     "sample": ("sample_gate", "min_arm_units", "minimum_units_per_arm"),
     "primary": ("primary_gate", "primary_lift", "primary_lift_seq_ci_low",
-                "primary_lift_seq_ci_high", "primary_seq_p_value_holm", "primary_chance_to_win"),
+                "primary_lift_seq_ci_high", "primary_seq_p_value_holm", "primary_chance_to_win",
+                "primary_difference", "primary_difference_seq_ci_low",
+                "primary_difference_seq_ci_high"),
     "guardrails": ("guardrail_gate", "breached_guardrails"),
     "golden": ("golden_gate", "candidate_golden_pass_rate", "incumbent_golden_pass_rate",
                "golden_pass_rate_diff"),
     "shadow": ("shadow_gate", "shadow_pairs", "shadow_pass_rate_diff",
                "shadow_pass_rate_diff_ci_low", "shadow_pass_rate_diff_ci_high"),
+    "ramp": ("ramp_first_date", "ramp_latest_share"),
 }
 
 

@@ -100,3 +100,26 @@ def test_control_missing_gives_no_rows() -> None:
     s = RatioStats.from_units([1, 0], [1, 1])
     stats = [arm_row("x", "primary_outcome", s), arm_row("y", "primary_outcome", s)]
     assert experiment_results(stats, []) == []
+
+
+def test_no_violation_in_the_control_is_no_exact_breach() -> None:
+    """Regression: a control with no safety violation (gbstats: baseline zero, no test) and an
+    arm with 2 of 100 used to count as an exact +0.02 increase, a breach with no uncertainty
+    (it flagged exp-code-fastpath's safety on the simulator). The arms' own variance stays."""
+    control = RatioStats.from_units([0] * 100, [1] * 100)
+    arm = RatioStats.from_units([1, 1] + [0] * 98, [1] * 100)
+    stats = [arm_row("control", "primary_outcome", control),
+             arm_row("t", "primary_outcome", arm),
+             arm_row("control", "safety_violation_rate", control),
+             arm_row("t", "safety_violation_rate", arm)]
+    by = {r["metric"]: r for r in experiment_results(stats, [])}
+    safety = by["safety_violation_rate"]
+    # se = sqrt(0 / 100 + 0.0198 / 100) (the arm's unit variance 2 * 0.98^2 + 98 * 0.02^2 over
+    # 99): the one-sided bound reaches below 0.005, so the breach is not shown
+    assert safety["guardrail_lower_bound"] < 0.005 < safety["guardrail_upper_bound"]
+    assert safety["guardrail_status"] == "inconclusive"
+    # a clear increase still breaches: 30 of 100 against none
+    many = RatioStats.from_units([1] * 30 + [0] * 70, [1] * 100)
+    stats[3] = arm_row("t", "safety_violation_rate", many)
+    by = {r["metric"]: r for r in experiment_results(stats, [])}
+    assert by["safety_violation_rate"]["guardrail_status"] == "breached"

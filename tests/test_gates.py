@@ -17,6 +17,7 @@ from floop.dbt import run_dbt
 from floop.experiment_results import ratio_stats
 from floop.gates import Decision, exit_code
 from floop.stats import frequentist
+from floop.stats.frequentist import sequential_half_width
 
 pytestmark = pytest.mark.slow
 
@@ -51,11 +52,11 @@ def rows(wh: Path, sql: str) -> list[dict]:
 
 
 def decisions(wh: Path) -> dict[str, str]:
-    found = rows(wh, "select candidate_id, experiment_id, candidate_version, decision "
+    found = rows(wh, "select candidate_kind, experiment_id, candidate_version, decision "
                      "from marts.fct_version_gates")
     out = {}
     for r in found:
-        key = r["experiment_id"] or f"shadow {r['candidate_version']}"
+        key = r["experiment_id"] or f"{r['candidate_kind']} {r['candidate_version']}"
         out[key] = r["decision"]
     return out
 
@@ -89,6 +90,75 @@ def test_reasons_name_the_planted_cause(gated: tuple[Path, dict]) -> None:
     assert shadow["shadow_gate"] == "fail" and shadow["shadow_pass_rate_diff_ci_high"] < 0
 
 
+def test_ramp_is_gated_against_its_incumbent(gated: tuple[Path, dict]) -> None:
+    """Issue 12 item 5: a version ramping outside an experiment (the simulator's code-v5, a
+    growing share of code_assist, -15 pp planted) is found from the traffic shares, gated
+    against its registered parent on the same days, and rolled back; nothing else ramps."""
+    wh, truth = gated
+    ramp = truth["gates"]["ramp"]
+    found = rows(wh, "select * from intermediate.int_version_ramps")
+    assert [(r["workflow"], r["candidate_version"]) for r in found] == [
+        (ramp["workflow"], ramp["prompt_version"])]
+    (detected,) = found
+    shares = list(ramp["share_by_day"].values())
+    assert detected["incumbent_version"] == ramp["incumbent"] and detected["is_registered_parent"]
+    assert str(detected["first_date"]) == ramp["first_day"]
+    assert abs(detected["first_share"] - shares[0]) < 0.07
+    assert abs(detected["latest_share"] - shares[-1]) < 0.07
+    (gate,) = rows(wh, "select * from marts.fct_version_gates where candidate_kind = 'ramp'")
+    assert gate["candidate_id"] == f"ramp:{ramp['workflow']}/{ramp['prompt_version']}"
+    assert gate["decision"] == "rollback" and gate["primary_gate"] == "negative"
+    assert gate["srm_gate"] == "not_applicable" and gate["assignment_gate"] == "not_applicable"
+    assert gate["sample_gate"] == "pass" and gate["guardrail_gate"] != "breached"
+    effect = ramp["planted_effect"]
+    assert gate["primary_difference_seq_ci_low"] < effect < gate["primary_difference_seq_ci_high"]
+    assert "ramping outside an experiment" in gate["reasons"]
+    # while code-v5 ramps, the code_assist shadow is still judged against the established
+    # production version, not whichever answered its latest input
+    (shadow,) = rows(wh, "select incumbent_version from marts.fct_version_gates "
+                         "where candidate_id = 'shadow:code_assist/code-v4'")
+    assert shadow["incumbent_version"] == ramp["incumbent"]
+    # the golden gate reads code-v5's own golden runs
+    (golden,) = [g for g in truth["golden"]["by_version"]
+                 if g["prompt_version"] == ramp["prompt_version"]]
+    assert abs(gate["candidate_golden_pass_rate"] - golden["pass_rate"]) <= 1e-12
+    assert gate["golden_gate"] != "no_data"
+
+
+def test_ramp_difference_by_hand(gated: tuple[Path, dict]) -> None:
+    """int_ramp_comparisons' pooled difference and its sequential interval, recomputed here
+    from the day counts with floop.stats' confidence sequence (gbstats 0.8.0's formula)."""
+    wh, _truth = gated
+    (cmp,) = rows(wh, "select * from intermediate.int_ramp_comparisons")
+    days = rows(wh, f"""
+        select interaction_date,
+            count(*) filter (where prompt_version = '{cmp["candidate_version"]}') as n1,
+            count(*) filter (where prompt_version = '{cmp["candidate_version"]}'
+                             and primary_outcome_value > 0) as s1,
+            count(*) filter (where prompt_version = '{cmp["incumbent_version"]}') as n0,
+            count(*) filter (where prompt_version = '{cmp["incumbent_version"]}'
+                             and primary_outcome_value > 0) as s0
+        from marts.fct_interactions
+        where task_type = '{cmp["workflow"]}' and not is_shadow and carries_outcome
+            and primary_outcome_value is not null
+        group by interaction_date""")
+    used = [d for d in days if d["n1"] >= 5 and d["n0"] >= 5]
+    weights = [d["n1"] * d["n0"] / (d["n1"] + d["n0"]) for d in used]
+    deltas = [d["s1"] / d["n1"] - d["s0"] / d["n0"] for d in used]
+    variances = [(d["s1"] / d["n1"]) * (1 - d["s1"] / d["n1"]) / d["n1"]
+                 + (d["s0"] / d["n0"]) * (1 - d["s0"] / d["n0"]) / d["n0"] for d in used]
+    total = sum(weights)
+    diff = sum(w * x for w, x in zip(weights, deltas, strict=True)) / total
+    se = sum(w * w * v for w, v in zip(weights, variances, strict=True)) ** 0.5 / total
+    n = sum(d["n1"] + d["n0"] for d in used)
+    half = sequential_half_width(se, n, 0.05, 5000)
+    assert cmp["strata_used"] == len(used) == 7
+    assert abs(cmp["outcome_difference"] - diff) <= 1e-12
+    assert abs(cmp["outcome_difference_seq_ci_low"] - (diff - half)) <= 1e-9
+    assert abs(cmp["outcome_difference_seq_ci_high"] - (diff + half)) <= 1e-9
+    assert abs(cmp["outcome_difference_ci_high"] - (diff + 1.959963984540054 * se)) <= 1e-9
+
+
 def test_gate_exit_codes(gated: tuple[Path, dict], tmp_path: Path,
                          capsys: pytest.CaptureFixture[str]) -> None:
     wh, _truth = gated
@@ -96,6 +166,8 @@ def test_gate_exit_codes(gated: tuple[Path, dict], tmp_path: Path,
     assert main([*base, "--candidate", "exp-rag-rerank"]) == 0
     assert main([*base, "--candidate", "exp-support-tone"]) == 1  # unhealthy
     assert main([*base, "--candidate", "exp-code-fastpath"]) == 1  # rollback
+    assert main([*base, "--candidate", "code-v5"]) == 1  # the ramp: rollback
+    assert main([*base, "--candidate", "ramp:code_assist/code-v5"]) == 1
     assert main([*base, "--candidate", "no-such-version"]) == 3
     assert main([*base, "--workflow", "code_assist", "--candidate", "exp-code-context"]) in (3,)
     out = tmp_path / "gate.json"

@@ -17,6 +17,8 @@ from floop.simulate.world import (
     COUNTRIES,
     DAY_MS,
     HOUR_MS,
+    RAMP_DAYS,
+    RAMP_STEP,
     ROLE_P,
     ROLES,
     TENANTS,
@@ -84,6 +86,7 @@ class Plan:
         self.poison_day = min(max(self.rollout_day, n - 2), self.rollout_day + 3)
         self.drift_day = (2 * n) // 3
         self.taxonomy_day = (3 * n) // 5
+        self.ramp_day = max(1, n - RAMP_DAYS)
         self.exp_days = {
             "exp-rag-rerank": (min(2, n - 1), max(min(2, n - 1), n - 3)),
             "exp-code-context": (0, n - 1),
@@ -102,6 +105,10 @@ class Plan:
         other = pool_rng.integers(len(TENANTS), len(COUNTRIES), total)
         self.user_country = np.where(abroad, other, owner)
         self.user_role = pool_rng.choice(len(ROLES), total, p=ROLE_P)
+
+    def ramp_share(self, d: int) -> float:
+        """Share of the ramping workflow's tasks the ramped prompt serves on day d."""
+        return 0.0 if d < self.ramp_day else min(1.0, RAMP_STEP * (d - self.ramp_day + 1))
 
     def day_ms(self, d: int) -> int:
         return self.start_ms + d * DAY_MS

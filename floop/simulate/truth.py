@@ -30,6 +30,9 @@ from floop.simulate.world import (
     POISON_TENANT,
     PROMPTS,
     RAG,
+    RAMP_EFFECT,
+    RAMP_PROMPT,
+    RAMP_WORKFLOW,
     ROLLOUT_EFFECT,
     SHADOW_PROMPT,
     SRM_EXPERIMENT,
@@ -61,7 +64,7 @@ def write_truth(
         | _planted(plan, st)
         | {
             "experiments": _experiments(plan, st),
-            "gates": _gates(st),
+            "gates": _gates(plan, st),
             "bandits": _bandits(st),
             "labels": _labels(plan, st, labels_path),
             "versions": _versions(versions),
@@ -301,7 +304,7 @@ def _experiments(plan: Plan, st: dict[str, Any]) -> list[dict[str, Any]]:
     return experiments
 
 
-def _gates(st: dict[str, Any]) -> dict[str, Any]:
+def _gates(plan: Plan, st: dict[str, Any]) -> dict[str, Any]:
     """What floop gate must decide about the planted candidates (issue 12)."""
     return {
         "srm": {
@@ -321,13 +324,40 @@ def _gates(st: dict[str, Any]) -> dict[str, Any]:
             "lost_good_answer_share": 0.5,
             "rule": "same input_hash as production; graded by groundedness",
         },
+        "ramp": _ramp(plan, st),
         "expected_decisions": {
             "exp-rag-rerank": "promote",
             "exp-code-context": "not promote",
             SRM_EXPERIMENT: "unhealthy",
             GUARDRAIL_EXPERIMENT: "rollback",
             f"shadow {PROMPTS[WORSE_SHADOW_PROMPT]}": "not promote",
+            f"ramp {PROMPTS[RAMP_PROMPT]}": "rollback",
         },
+    }
+
+
+def _ramp(plan: Plan, st: dict[str, Any]) -> dict[str, Any]:
+    """The prompt ramped outside any experiment: its share per day and what came of it."""
+    workflow = WORKFLOWS[RAMP_WORKFLOW].name
+    observed: dict[str, list[int]] = {}
+    for key, (n, s) in st.get("daily", {}).items():
+        wf, pr, day = key.split("|")
+        if wf == workflow and day >= plan.day_iso(plan.ramp_day):
+            acc = observed.setdefault(pr, [0, 0])
+            acc[0] += n
+            acc[1] += s
+    return {
+        "workflow": workflow,
+        "prompt_version": PROMPTS[RAMP_PROMPT],
+        "incumbent": "code-v3",
+        "first_day": plan.day_iso(plan.ramp_day),
+        "share_by_day": {
+            plan.day_iso(d): round(plan.ramp_share(d), 4) for d in range(plan.ramp_day, plan.days)
+        },
+        "planted_effect": RAMP_EFFECT,
+        "observed_since_first_day": {pr: _rate(acc) for pr, acc in sorted(observed.items())},
+        "rule": "the share of the workflow's tasks (every arm and the unenrolled alike) served "
+        "by the ramped prompt grows each day; no experiment assigns it",
     }
 
 

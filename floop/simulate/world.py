@@ -70,7 +70,9 @@ SC, CODE, RAG = 0, 1, 2
 METRICS = [w.primary for w in WORKFLOWS] + ["csat", "converted"]
 CSAT, CONVERTED = 3, 4
 
-PROMPTS = ["support-v7", "support-v8", "support-v9", "code-v3", "code-v4", "rag-v2", "rag-v3"]
+PROMPTS = [
+    "support-v7", "support-v8", "support-v9", "code-v3", "code-v4", "rag-v2", "rag-v3", "code-v5",
+]
 SHADOW_PROMPT = {SC: 2, CODE: 4, RAG: 6}  # candidate prompts served in shadow
 MODELS = [
     ("gpt-x", "2026-10-01"),
@@ -96,6 +98,13 @@ GUARDRAIL_EXPERIMENT, GUARDRAIL_LATENCY_FACTOR = "exp-code-fastpath", 1.6
 # The rag_qa shadow prompt (rag-v3) loses every second good answer on the same inputs as
 # production: a shadow the gates must not promote. The other shadows are as good as production.
 WORSE_SHADOW_PROMPT = 6
+# A prompt ramped in a workflow outside any experiment (issue 12): code_assist's code-v5 takes
+# RAMP_STEP more of the workflow's tasks each day of the last RAMP_DAYS days (10%, 20%, ... of
+# every arm and of the unenrolled tasks alike) and passes fewer tests: a ramp the gates must
+# roll back against its incumbent code-v3. Its golden runs score like code-v3's (offline looks
+# fine; the online outcome does not).
+RAMP_PROMPT, RAMP_WORKFLOW, RAMP_EFFECT = 7, CODE, -0.15
+RAMP_DAYS, RAMP_STEP = 7, 0.10
 # A bandit (multi-armed experiment whose weights `floop allocate` sets): id, workflow, arms with
 # their planted effect on the primary outcome. It takes the workflow's tasks that no experiment
 # above enrolled, split evenly between the arms (the simulator does not follow the router's

@@ -1,7 +1,9 @@
 -- One row per candidate version against its incumbent, with every input its gates need:
--- each non-control arm of an experiment (incumbent: the control arm) and each shadow version
--- (incumbent: the production version answering the same inputs). Golden results are joined
--- by workflow and prompt version for both the candidate and the incumbent.
+-- each non-control arm of an experiment (incumbent: the control arm), each shadow version
+-- (int_shadow_candidates; incumbent: the production version answering the same inputs) and
+-- each version ramping in a workflow outside an experiment (int_ramp_candidates; incumbent:
+-- its registered parent or the version it takes traffic from). Golden results are joined by
+-- workflow and prompt version for both the candidate and the incumbent.
 with config as (
     select * from {{ ref('int_experiment_config') }}
 ),
@@ -17,7 +19,11 @@ arm_stats as (
 ),
 
 shadows as (
-    select * from {{ ref('fct_shadow_comparisons') }}
+    select * from {{ ref('int_shadow_candidates') }}
+),
+
+ramps as (
+    select * from {{ ref('int_ramp_candidates') }}
 ),
 
 golden_results as (
@@ -28,11 +34,6 @@ golden_results as (
         golden_pass_rate_denominator as evaluations,
         golden_pass_rate_numerator as passed
     from {{ ref('fct_golden_results') }}
-),
-
-defaults as (
-    select non_inferiority_margin, minimum_units_per_arm, alpha
-    from {{ ref('experiment_defaults') }}
 ),
 
 golden as (
@@ -102,16 +103,21 @@ experiment_candidates as (
         results.seq_p_value_holm as primary_seq_p_value_holm,
         results.chance_to_win as primary_chance_to_win,
         results.error as primary_error,
+        results.lift_absolute as primary_difference,
+        results.lift_absolute_seq_ci_low as primary_difference_seq_ci_low,
+        results.lift_absolute_seq_ci_high as primary_difference_seq_ci_high,
         guardrails.guardrails,
         guardrails.guardrails_breached,
         guardrails.guardrails_held,
         guardrails.breached_guardrails,
         guardrails.unproven_guardrails,
-        cast(null as {{ string_type() }}) as shadow_evaluator_id,
+        cast(null as varchar) as shadow_evaluator_id,
         cast(null as bigint) as shadow_pairs,
         cast(null as double) as shadow_pass_rate_diff,
         cast(null as double) as shadow_pass_rate_diff_ci_low,
-        cast(null as double) as shadow_pass_rate_diff_ci_high
+        cast(null as double) as shadow_pass_rate_diff_ci_high,
+        cast(null as date) as ramp_first_date,
+        cast(null as double) as ramp_latest_share
     from results
     inner join config on results.experiment_id = config.experiment_id
     inner join assignment on results.experiment_id = assignment.experiment_id
@@ -121,61 +127,18 @@ experiment_candidates as (
     where results.metric_role = 'goal'
 ),
 
-current_production as (
-    -- a shadow is judged against the production version it shadows now: the one of its
-    -- latest pair (earlier production versions were replaced)
-    select
-        workflow,
-        shadow_version,
-        max(production_version) filter (where pair_rank = 1) as production_version
-    from (
-        select
-            workflow,
-            shadow_version,
-            production_version,
-            row_number() over (
-                partition by workflow, shadow_version
-                order by last_paired_at desc, production_version asc
-            ) as pair_rank
-        from shadows
-    ) as ranked
-    group by workflow, shadow_version
-),
-
-shadow_ranked as (
-    -- the evaluator that judges the shadow: the one whose pairs speak worst of it, among
-    -- those with at least 30 pairs (else the one with the most pairs)
-    select
-        shadows.*,
-        row_number() over (
-            partition by shadows.workflow, shadows.shadow_version
-            order by
-                case when shadows.pass_pairs >= 30 then 0 else 1 end asc,
-                case when shadows.pass_pairs >= 30 then shadows.pass_rate_diff_ci_high end asc,
-                shadows.pass_pairs desc,
-                shadows.evaluator_id asc
-        ) as evaluator_rank
-    from shadows
-    inner join current_production
-        on shadows.workflow = current_production.workflow
-        and shadows.shadow_version = current_production.shadow_version
-        and shadows.production_version = current_production.production_version
-    where shadows.pass_pairs > 0
-),
-
 shadow_candidates as (
     select
-        'shadow:' || shadow_ranked.workflow || '/' || shadow_ranked.shadow_version
-            as candidate_id,
+        candidate_id,
         'shadow' as candidate_kind,
-        shadow_ranked.workflow,
-        cast(null as {{ string_type() }}) as experiment_id,
-        shadow_ranked.shadow_version as candidate_version,
-        shadow_ranked.production_version as incumbent_version,
+        workflow,
+        cast(null as varchar) as experiment_id,
+        candidate_version,
+        incumbent_version,
         false as is_configured,
-        defaults.alpha,
-        defaults.non_inferiority_margin,
-        defaults.minimum_units_per_arm,
+        alpha,
+        non_inferiority_margin,
+        minimum_units_per_arm,
         cast(null as bigint) as min_arm_units,
         cast(null as bigint) as exposed_units,
         cast(null as bigint) as multiple_exposure_units,
@@ -187,26 +150,73 @@ shadow_candidates as (
         cast(null as double) as primary_lift_seq_ci_high,
         cast(null as double) as primary_seq_p_value_holm,
         cast(null as double) as primary_chance_to_win,
-        cast(null as {{ string_type() }}) as primary_error,
+        cast(null as varchar) as primary_error,
+        cast(null as double) as primary_difference,
+        cast(null as double) as primary_difference_seq_ci_low,
+        cast(null as double) as primary_difference_seq_ci_high,
         cast(null as bigint) as guardrails,
         cast(null as bigint) as guardrails_breached,
         cast(null as bigint) as guardrails_held,
-        cast(null as {{ string_type() }}) as breached_guardrails,
-        cast(null as {{ string_type() }}) as unproven_guardrails,
-        shadow_ranked.evaluator_id as shadow_evaluator_id,
-        shadow_ranked.pass_pairs as shadow_pairs,
-        shadow_ranked.pass_rate_diff as shadow_pass_rate_diff,
-        shadow_ranked.pass_rate_diff_ci_low as shadow_pass_rate_diff_ci_low,
-        shadow_ranked.pass_rate_diff_ci_high as shadow_pass_rate_diff_ci_high
-    from shadow_ranked
-    cross join defaults
-    where shadow_ranked.evaluator_rank = 1
+        cast(null as varchar) as breached_guardrails,
+        cast(null as varchar) as unproven_guardrails,
+        shadow_evaluator_id,
+        shadow_pairs,
+        shadow_pass_rate_diff,
+        shadow_pass_rate_diff_ci_low,
+        shadow_pass_rate_diff_ci_high,
+        cast(null as date) as ramp_first_date,
+        cast(null as double) as ramp_latest_share
+    from shadows
+),
+
+ramp_candidates as (
+    select
+        candidate_id,
+        'ramp' as candidate_kind,
+        workflow,
+        cast(null as varchar) as experiment_id,
+        candidate_version,
+        incumbent_version,
+        false as is_configured,
+        alpha,
+        non_inferiority_margin,
+        minimum_units_per_arm,
+        min_side_outcome_tasks as min_arm_units,
+        cast(null as bigint) as exposed_units,
+        cast(null as bigint) as multiple_exposure_units,
+        cast(null as bigint) as unplanned_arms,
+        cast(null as double) as srm_p_value,
+        cast(null as boolean) as is_srm,
+        cast(null as double) as primary_lift,
+        cast(null as double) as primary_lift_seq_ci_low,
+        cast(null as double) as primary_lift_seq_ci_high,
+        cast(null as double) as primary_seq_p_value_holm,
+        cast(null as double) as primary_chance_to_win,
+        primary_error,
+        primary_difference,
+        primary_difference_seq_ci_low,
+        primary_difference_seq_ci_high,
+        guardrails,
+        guardrails_breached,
+        guardrails_held,
+        breached_guardrails,
+        unproven_guardrails,
+        cast(null as varchar) as shadow_evaluator_id,
+        cast(null as bigint) as shadow_pairs,
+        cast(null as double) as shadow_pass_rate_diff,
+        cast(null as double) as shadow_pass_rate_diff_ci_low,
+        cast(null as double) as shadow_pass_rate_diff_ci_high,
+        ramp_first_date,
+        ramp_latest_share
+    from ramps
 ),
 
 candidates as (
     select * from experiment_candidates
     union all
     select * from shadow_candidates
+    union all
+    select * from ramp_candidates
 ),
 
 final as (

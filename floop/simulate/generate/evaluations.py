@@ -15,6 +15,8 @@ from floop.simulate.world import (
     GOLDEN_TEN,
     HOUR_MS,
     MIN_MS,
+    RAMP_PROMPT,
+    RAMP_WORKFLOW,
     SC,
     WORSE_SHADOW_PROMPT,
 )
@@ -117,13 +119,16 @@ def _worse_shadow(s: Served) -> np.ndarray:
 
 def _golden(day: Day) -> dict[str, np.ndarray]:
     """Golden runs: each workflow's live prompt, plus support-v8 in the 3 days before its
-    rollout."""
+    rollout and the ramped prompt while it ramps."""
     plan, d, rng = day.plan, day.d, day.rng
     g_prompt = [int(prompt_for(plan, np.array([w]), d)[0]) for w in range(3)]
     g_wf = [0, 1, 2]
     if plan.rollout_day - 3 <= d < plan.rollout_day:
         g_prompt.append(1)
         g_wf.append(SC)
+    if plan.ramp_share(d) > 0:
+        g_prompt.append(RAMP_PROMPT)
+        g_wf.append(RAMP_WORKFLOW)
     g_prompt_a = np.repeat(np.array(g_prompt, np.int8), GOLDEN_TASKS)
     g_wf_a = np.repeat(np.array(g_wf, np.int8), GOLDEN_TASKS)
     g_task = np.tile(np.arange(GOLDEN_TASKS), len(g_prompt))

@@ -12,6 +12,9 @@ from floop.simulate.world import (
     BANDITS,
     EXPERIMENTS,
     HOUR_MS,
+    RAMP_EFFECT,
+    RAMP_PROMPT,
+    RAMP_WORKFLOW,
     ROLLOUT_EFFECT,
     SC,
     TENANT_ADJ,
@@ -84,6 +87,13 @@ def _enrol_bandits(
     return effect
 
 
+def _ramped(plan: Plan, wf: np.ndarray, t0: np.ndarray, d: int) -> np.ndarray:
+    """The ramping workflow's tasks the ramped prompt serves on day d: its share of them, picked
+    by the millisecond of the start time (no draw of its own, so every other step's stream stays
+    as it was; independent of the experiment and arm draws)."""
+    return (wf == RAMP_WORKFLOW) & ((t0 % 1000) < 1000 * plan.ramp_share(d))
+
+
 def draw_tasks(day: Day) -> Tasks:
     plan, d, rng = day.plan, day.d, day.rng
     k = plan.tasks_per_day
@@ -115,6 +125,10 @@ def draw_tasks(day: Day) -> Tasks:
             var[on] = (var_draw[on] < 0.5).astype(np.int8)  # 1 = treatment
             p = p + np.where(on & (var == 1), effect, 0.0)
     p = p + _enrol_bandits(wf, exp, var, var_draw)
+    prompt = prompt_for(plan, wf, d)
+    ramped = _ramped(plan, wf, t0, d)
+    prompt[ramped] = RAMP_PROMPT
+    p = p + np.where(ramped, RAMP_EFFECT, 0.0)
     success = rng.random(k) < p
     return Tasks(
         k=k,
@@ -125,7 +139,7 @@ def draw_tasks(day: Day) -> Tasks:
         has_user=has_user,
         t0=t0,
         n_int=n_int,
-        prompt=prompt_for(plan, wf, d),
+        prompt=prompt,
         model=model_for(plan, wf, d),
         exp=exp,
         var=var,

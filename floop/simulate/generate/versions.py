@@ -80,6 +80,17 @@ def versions(plan: Plan) -> list[dict[str, Any]]:
             "tuned on a dataset nobody exported",
         ),
     ]
+    # last, so the registry order (and ids) of everything above stays as it was
+    rows.append(
+        (
+            at(plan.ramp_day) + 5 * MIN_MS,
+            "prompt",
+            "code-v5",
+            "code-v3",
+            None,
+            "shorter test scaffolds (ramped by traffic share, no experiment)",
+        )
+    )
     return [
         {"_ts": ts, **dict(zip(FIELDS, rest, strict=True)), "_j": j}
         for j, (ts, *rest) in enumerate(rows)

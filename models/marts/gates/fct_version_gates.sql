@@ -3,10 +3,12 @@
 --   unhealthy          the SRM gate or the assignment gate fails (the numbers cannot be trusted)
 --   rollback           a guardrail is breached, the primary lift is significantly negative,
 --                      the golden gate or the shadow gate fails
---   insufficient_data  an arm is below the minimum units, or a shadow has < 30 paired inputs
+--   insufficient_data  an arm (or a side of a ramp) is below the minimum units, or a shadow
+--                      has < 30 paired inputs
 --   promote            an experiment arm whose primary lift is significantly positive (the
---                      sequential interval, Holm-adjusted p < alpha) AND whose offline eval
---                      (golden gate) passes, with no guardrail breached
+--                      sequential interval, Holm-adjusted p < alpha), or a ramping version
+--                      whose primary-outcome difference has its sequential interval above 0,
+--                      AND whose offline eval (golden gate) passes, with no guardrail breached
 --   keep_running       otherwise.
 -- No gate reads user feedback: safety and quality gates are evaluations and outcomes only.
 with candidates as (
@@ -31,11 +33,15 @@ gated as (
             when candidate_kind = 'experiment' and min_arm_units < minimum_units_per_arm
                 then 'fail'
             when candidate_kind = 'shadow' and shadow_pairs < 30 then 'fail'
+            when candidate_kind = 'ramp' and min_arm_units < minimum_units_per_arm then 'fail'
             else 'pass'
         end as sample_gate,
         case
-            when candidate_kind <> 'experiment' then 'not_applicable'
+            when candidate_kind = 'shadow' then 'not_applicable'
             when primary_error is not null then 'no_data'
+            when candidate_kind = 'ramp' and primary_difference_seq_ci_low > 0 then 'positive'
+            when candidate_kind = 'ramp' and primary_difference_seq_ci_high < 0 then 'negative'
+            when candidate_kind = 'ramp' then 'inconclusive'
             when primary_seq_p_value_holm < alpha and primary_lift_seq_ci_low > 0
                 then 'positive'
             when primary_seq_p_value_holm < alpha and primary_lift_seq_ci_high < 0
@@ -43,7 +49,7 @@ gated as (
             else 'inconclusive'
         end as primary_gate,
         case
-            when candidate_kind <> 'experiment' then 'not_applicable'
+            when candidate_kind = 'shadow' then 'not_applicable'
             when guardrails_breached > 0 then 'breached'
             when guardrails_held = guardrails then 'held'
             else 'inconclusive'
@@ -94,7 +100,7 @@ decided as (
                 then 'rollback'
             when sample_gate = 'fail' then 'insufficient_data'
             when
-                candidate_kind = 'experiment' and primary_gate = 'positive'
+                candidate_kind in ('experiment', 'ramp') and primary_gate = 'positive'
                 and golden_gate = 'pass' and guardrail_gate <> 'breached'
                 then 'promote'
             else 'keep_running'
@@ -139,8 +145,24 @@ final as (
                         || cast(minimum_units_per_arm as varchar) || ' units'
             end,
             case
+                when candidate_kind = 'ramp' and sample_gate = 'fail'
+                    then
+                        'minimum sample not reached: the smaller side has '
+                        || cast(min_arm_units as varchar) || ' of '
+                        || cast(minimum_units_per_arm as varchar) || ' tasks with an outcome'
+            end,
+            case
                 when primary_gate = 'no_data'
                     then 'primary outcome: no test (' || primary_error || ')'
+                when candidate_kind = 'ramp'
+                    then
+                        'primary outcome difference '
+                        || cast(round(100 * primary_difference, 2) as varchar)
+                        || ' pp vs the incumbent within days (sequential CI '
+                        || cast(round(100 * primary_difference_seq_ci_low, 2) as varchar)
+                        || ' to '
+                        || cast(round(100 * primary_difference_seq_ci_high, 2) as varchar)
+                        || ' pp): ' || primary_gate
                 when primary_gate <> 'not_applicable'
                     then
                         'primary outcome lift ' || cast(round(100 * primary_lift, 2) as varchar)
@@ -195,6 +217,14 @@ final as (
             case
                 when candidate_kind = 'shadow'
                     then 'shadow only: promotion needs an online experiment'
+            end,
+            case
+                when candidate_kind = 'ramp'
+                    then
+                        'ramping outside an experiment since '
+                        || cast(ramp_first_date as varchar) || ': '
+                        || cast(round(100 * ramp_latest_share, 1) as varchar)
+                        || '% of the latest day''s tasks (not randomized: no SRM test)'
             end
         ) as reasons,
         srm_gate,
@@ -210,6 +240,9 @@ final as (
         primary_lift_seq_ci_high,
         primary_seq_p_value_holm,
         primary_chance_to_win,
+        primary_difference,
+        primary_difference_seq_ci_low,
+        primary_difference_seq_ci_high,
         guardrail_gate,
         breached_guardrails,
         golden_gate,
@@ -221,6 +254,8 @@ final as (
         shadow_pass_rate_diff,
         shadow_pass_rate_diff_ci_low,
         shadow_pass_rate_diff_ci_high,
+        ramp_first_date,
+        ramp_latest_share,
         is_configured,
         non_inferiority_margin,
         alpha
