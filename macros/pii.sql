@@ -56,7 +56,7 @@
 {% macro hash_pii(column) -%}
     case
         when {{ column }} is null then null
-        else sha256('{{ floop_hash_key() | replace("'", "''") }}' || '|' || {{ column }})
+        else {{ sha256_hex("'" ~ floop_hash_key() | replace("'", "''") ~ "' || '|' || " ~ column) }}
     end
 {%- endmacro %}
 
@@ -126,6 +126,17 @@ list_reduce(
 
 
 {% macro redact_pii(column) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('redact_pii', 'floop')(column)) }}
+    {%- else -%}
+        {{ return(default__redact_pii(column)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The regexes of redact_pii (RE2 on DuckDB, java.util.regex on Spark: these patterns mean
+    the same in both), as a dict: email, ipv6, ipv4, phone. -#}
+{% macro _pii_patterns() -%}
 {%- set hex = '[0-9A-Fa-f]{1,4}' -%}
 {%- set octet = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])' -%}
 {%- set dotted = '(' ~ octet ~ '\\.){3}' ~ octet -%}
@@ -146,21 +157,96 @@ list_reduce(
     ~ '|\\b0[1-9][0-9]{1,4}[ /\\-][0-9]{3,}([ \\-][0-9]{2,})*\\b'
     ~ '|\\([0-9]{3}\\)[ ]?[0-9]{3}[ .\\-][0-9]{4}\\b'
     ~ '|\\b[0-9]{3}[.\\-][0-9]{3}[.\\-][0-9]{4}\\b' -%}
+{{- return({
+    'email': '[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.\p{L}{2,}',
+    'ipv6': ipv6, 'ipv4': ipv4, 'phone': phone,
+}) -}}
+{%- endmacro %}
+
+
+{% macro default__redact_pii(column) -%}
+{%- set p = _pii_patterns() -%}
 {#- Stages, each a lambda over the previous stage's text (so it is computed once):
     emails and IP addresses by regex; IBANs and cards as candidates kept only when their
     checksum holds (mod 97, Luhn); phone numbers last. -#}
 list_transform(
     [regexp_replace(regexp_replace(regexp_replace(
         {{ column }},
-        '[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}.\-]+\.\p{L}{2,}', '[EMAIL]', 'g'),
-        '(^|[^0-9A-Za-z_:.])({{ ipv6 }})', '\1[IPV6]', 'g'),
-        '{{ ipv4 }}', '[IPV4]', 'g')],
+        '{{ p.email }}', '[EMAIL]', 'g'),
+        '(^|[^0-9A-Za-z_:.])({{ p.ipv6 }})', '\1[IPV6]', 'g'),
+        '{{ p.ipv4 }}', '[IPV4]', 'g')],
     lambda pii_t1: list_transform(
         [{{ _pii_replace_checked('pii_t1', _pii_iban_pattern(), _pii_iban_valid('pii_c1'), 'pii_c1', '[IBAN]') }}],
         lambda pii_t2: regexp_replace(
             {{ _pii_replace_checked('pii_t2', _pii_card_pattern(), _pii_luhn('pii_c2'), 'pii_c2', '[CARD]') }},
-            '(^|[^0-9A-Za-z_.\-/])({{ phone }})', '\1[PHONE]', 'g'
+            '(^|[^0-9A-Za-z_.\-/])({{ p.phone }})', '\1[PHONE]', 'g'
         )
     )[1]
 )[1]
+{%- endmacro %}
+
+
+{#- Spark: the same stages with Spark's higher-order functions (transform, filter, aggregate;
+    lambda positions are 0-based) and `$1` for the captured group. A backslash in a Spark
+    string literal is an escape: the patterns go through _spark_regex (doubled). -#}
+{% macro spark__redact_pii(column) -%}
+{%- set p = _pii_patterns() -%}
+transform(
+    array(regexp_replace(regexp_replace(regexp_replace(
+        {{ column }},
+        '{{ _spark_regex(p.email) }}', '[EMAIL]'),
+        '(^|[^0-9A-Za-z_:.])({{ _spark_regex(p.ipv6) }})', '$1[IPV6]'),
+        '{{ _spark_regex(p.ipv4) }}', '[IPV4]')),
+    pii_t1 -> transform(
+        array({{ _spark_pii_replace_checked('pii_t1', _spark_regex(_pii_iban_pattern()), _spark_pii_iban_valid('pii_c1'), 'pii_c1', '[IBAN]') }}),
+        pii_t2 -> regexp_replace(
+            {{ _spark_pii_replace_checked('pii_t2', _spark_regex(_pii_card_pattern()), _spark_pii_luhn('pii_c2'), 'pii_c2', '[CARD]') }},
+            '(^|[^0-9A-Za-z_.\\-/])({{ _spark_regex(p.phone) }})', '$1[PHONE]'
+        )
+    )[0]
+)[0]
+{%- endmacro %}
+
+
+{% macro _spark_pii_replace_checked(text, pattern, check, c, token) -%}
+aggregate(
+    filter(regexp_extract_all({{ text }}, '{{ pattern }}', 0), {{ c }} -> {{ check }}),
+    {{ text }},
+    (pii_acc, {{ c }}) -> replace(pii_acc, {{ c }}, '{{ token }}')
+)
+{%- endmacro %}
+
+
+{% macro _spark_pii_luhn(c) -%}
+aggregate(
+    transform(
+        reverse(split(regexp_replace({{ c }}, '[^0-9]', ''), '')),
+        (pii_d, pii_i) -> case
+            when pii_i % 2 = 1 then (2 * cast(pii_d as int)) - (case when cast(pii_d as int) > 4 then 9 else 0 end)
+            else cast(pii_d as int)
+        end
+    ),
+    0,
+    (pii_s, pii_x) -> pii_s + pii_x
+) % 10 = 0
+{%- endmacro %}
+
+
+{% macro _spark_pii_iban_valid(c) -%}
+aggregate(
+    transform(
+        split(substr(replace({{ c }}, ' ', ''), 5) || substr(replace({{ c }}, ' ', ''), 1, 4), ''),
+        pii_ch -> case
+            when pii_ch between '0' and '9' then cast(pii_ch as int)
+            else ascii(pii_ch) - 55
+        end
+    ),
+    0,
+    (pii_m, pii_v) -> (pii_m * (case when pii_v >= 10 then 100 else 10 end) + pii_v) % 97
+) = 1
+{%- endmacro %}
+
+
+{% macro _spark_regex(pattern) -%}
+    {{- pattern | trim | replace('\\', '\\\\') -}}
 {%- endmacro %}

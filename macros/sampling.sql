@@ -17,7 +17,7 @@
 
 {% macro spark__stable_unit_hash(expr) -%}
     ((cast(conv(substr(md5(cast({{ expr }} as string)), 1, 13), 16, 10) as bigint) + 1)
-        / 4503599627370496.0)
+        / cast(4503599627370496 as double))
 {%- endmacro %}
 
 {#- The elements of a list column as one comma-separated string (null for a null list). -#}

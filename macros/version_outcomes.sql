@@ -64,7 +64,7 @@ signals as (
         knowledge_version,
         {{ period }} as period_start,
         false as is_interaction,
-        cast(null as varchar) as task_id,
+        cast(null as {{ string_type() }}) as task_id,
         false as carries_outcome,
         cast(null as double) as primary_outcome_value,
         cast(0 as bigint) as thumbs_up_count,
@@ -91,8 +91,10 @@ signals as (
 ),
 
 combined as (
+    -- by position (Spark has no `union all by name`): both CTEs list the same columns in
+    -- the same order
     select * from interactions
-    union all by name
+    union all
     select * from signals
 ),
 
@@ -123,8 +125,8 @@ aggregated as (
         count(*) filter (where is_retried) as retried_interactions,
         count(*) filter (where is_abandoned) as abandoned_interactions,
         count(*) filter (where is_escalated) as escalated_interactions,
-        quantile_cont(server_latency_ms, 0.5) as server_latency_p50_ms,
-        quantile_cont(server_latency_ms, 0.95) as server_latency_p95_ms,
+        {{ quantile_cont('server_latency_ms', 0.5) }} as server_latency_p50_ms,
+        {{ quantile_cont('server_latency_ms', 0.95) }} as server_latency_p95_ms,
         cast(coalesce(sum(input_tokens), 0) as bigint) as input_tokens_total,
         cast(coalesce(sum(output_tokens), 0) as bigint) as output_tokens_total,
         cast(sum(eval_verdict_count) as bigint) as eval_verdict_count,

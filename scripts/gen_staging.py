@@ -612,7 +612,8 @@ def render_models(contract: Contract) -> str:
                 "only; run --full-refresh after a contract or FLOOP_HASH_KEY change."
             )
             config = {
-                "materialized": "incremental",
+                # on Spark a full rebuild (macros/engine.sql, floop_incremental)
+                "materialized": "{{ 'table' if target.type == 'spark' else 'incremental' }}",
                 "incremental_strategy": "delete+insert",
                 "unique_key": key,
                 "on_schema_change": "fail",

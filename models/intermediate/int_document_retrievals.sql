@@ -10,9 +10,9 @@ with interactions as (
         tenant_id,
         event_at,
         retrieval_ids,
-        coalesce(cited_ids, []) as cited_ids
+        coalesce(cited_ids, {{ empty_string_list() }}) as cited_ids
     from {{ ref('stg_interactions') }}
-    where not is_shadow and len(retrieval_ids) > 0
+    where not is_shadow and {{ list_length('retrieval_ids') }} > 0
 ),
 
 feedback as (
@@ -33,23 +33,25 @@ ranks as (
         event_at,
         retrieval_ids,
         cited_ids,
-        unnest(range(1, len(retrieval_ids) + 1)) as retrieval_rank
+        {{ list_positions('retrieval_ids', 'retrieval_rank') }}
     from interactions
 ),
 
 retrieved as (
     select
         output_id,
-        retrieval_ids[retrieval_rank] as document_id,
+        {{ list_element('retrieval_ids', 'retrieval_rank') }} as document_id,
         any_value(task_type) as task_type,
         any_value(knowledge_version) as knowledge_version,
         any_value(tenant_id) as tenant_id,
         any_value(event_at) as event_at,
         min(retrieval_rank) as retrieval_rank,
-        bool_or(list_contains(cited_ids, retrieval_ids[retrieval_rank])) as is_cited
+        bool_or(
+            {{ list_has('cited_ids', list_element('retrieval_ids', 'retrieval_rank')) }}
+        ) as is_cited
     from ranks
-    where retrieval_ids[retrieval_rank] is not null
-    group by output_id, retrieval_ids[retrieval_rank]
+    where {{ list_element('retrieval_ids', 'retrieval_rank') }} is not null
+    group by output_id, {{ list_element('retrieval_ids', 'retrieval_rank') }}
 ),
 
 clicks as (

@@ -39,7 +39,7 @@ final as (
     select
         experiment_id,
         variant,
-        string_agg(distinct task_type, ',' order by task_type) as task_types,
+        {{ string_agg_ordered('task_type', "','", 'task_type', distinct=true) }} as task_types,
         count(distinct user_key) as distinct_users,
         count(distinct session_id) as distinct_sessions,
         count(*) as tasks_served,

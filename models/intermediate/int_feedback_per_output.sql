@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=floop_incremental(),
         incremental_strategy='delete+insert',
         unique_key='output_id',
         on_schema_change='fail'
@@ -63,7 +63,7 @@ final as (
         count(*) filter (where feedback_type = 'rating') as rating_count,
         avg(feedback_value) filter (where feedback_type = 'rating') as rating_mean,
         count(*) filter (where feedback_type = 'comment') as comment_count,
-        string_agg(feedback_text_redacted, ' | ' order by event_at)
+        {{ string_agg_ordered('feedback_text_redacted', "' | '", 'event_at') }}
         filter (where feedback_type = 'comment' and feedback_text_redacted is not null)
             as comments_redacted,
         count(*) filter (where feedback_type = 'edit') as edit_count,

@@ -48,7 +48,7 @@ rejections as (
     select
         ingested_date,
         cast(sum(n) as bigint) as quarantined_rows,
-        json_group_object(reason_code, n) as rejected_by_reason
+        {{ json_object_agg('reason_code', 'n') }} as rejected_by_reason
     from quarantine_reasons
     group by ingested_date
 ),
@@ -76,7 +76,7 @@ unknown_fields as (
     select
         ingested_date,
         cast(sum(events) as bigint) as unknown_field_events,
-        json_group_object(field_name, events) as unknown_fields_by_name
+        {{ json_object_agg('field_name', 'events') }} as unknown_fields_by_name
     from unknown_by_name
     group by ingested_date
 ),

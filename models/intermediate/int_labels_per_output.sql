@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=floop_incremental(),
         incremental_strategy='delete+insert',
         unique_key='output_id',
         on_schema_change='fail'

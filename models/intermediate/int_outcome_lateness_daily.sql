@@ -4,7 +4,7 @@
 with outcomes as (
     select
         cast(ingested_at as date) as ingested_date,
-        epoch(ingested_at - event_at) / 3600.0 as lateness_hours
+        {{ seconds_between('event_at', 'ingested_at') }} / 3600.0 as lateness_hours
     from {{ ref('stg_outcomes') }}
 ),
 
@@ -12,8 +12,8 @@ final as (
     select
         ingested_date,
         count(*) as outcomes_received,
-        quantile_cont(lateness_hours, 0.5) as outcome_lateness_p50_hours,
-        quantile_cont(lateness_hours, 0.9) as outcome_lateness_p90_hours,
+        {{ quantile_cont('lateness_hours', 0.5) }} as outcome_lateness_p50_hours,
+        {{ quantile_cont('lateness_hours', 0.9) }} as outcome_lateness_p90_hours,
         max(lateness_hours) as outcome_lateness_max_hours,
         count(*) filter (where lateness_hours <= 24) as outcomes_within_1d,
         count(*) filter (where lateness_hours > 24 and lateness_hours <= 72) as outcomes_1d_to_3d,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=floop_incremental(),
         incremental_strategy='delete+insert',
         unique_key='task_id',
         on_schema_change='fail'

@@ -34,7 +34,7 @@ graded as (
         interactions.event_at,
         evaluations.evaluator_id,
         avg(evaluations.eval_value) as eval_score,
-        avg(case when evaluations.eval_passed then 1.0 else 0.0 end)
+        avg(cast(case when evaluations.eval_passed then 1 else 0 end as double))
         filter (where evaluations.eval_passed is not null) as eval_pass_share
     from interactions
     inner join evaluations on interactions.output_id = evaluations.output_id

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=floop_incremental(),
         incremental_strategy='delete+insert',
         unique_key='task_id',
         on_schema_change='fail'
@@ -32,7 +32,7 @@ secondary as (
     select
         task_id,
         count(*) as secondary_outcome_count,
-        json_group_object(outcome_metric_name, outcome_metric_value) as secondary_outcomes
+        {{ json_object_agg('outcome_metric_name', 'outcome_metric_value') }} as secondary_outcomes
     from latest
     where not is_primary
     group by task_id

@@ -3,8 +3,8 @@
 {{ config(materialized='table', schema='marts') }}
 
 with days as (
-    select cast(range as date) as date_day
-    from range(date '2024-01-01', date '2031-01-01', interval 1 day)
+    select date_day
+    from {{ date_range("date '2024-01-01'", "date '2031-01-01'") }} as spine
 ),
 
 final as (

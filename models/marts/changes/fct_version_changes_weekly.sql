@@ -37,19 +37,19 @@ by_kind as (
     select
         'prompt' as version_kind,
         prompt_version as version_id,
-        * exclude (prompt_version, model_version, knowledge_version)
+        {{ star_except(['prompt_version', 'model_version', 'knowledge_version']) }}
     from interactions
     union all
     select
         'model' as version_kind,
         model_version as version_id,
-        * exclude (prompt_version, model_version, knowledge_version)
+        {{ star_except(['prompt_version', 'model_version', 'knowledge_version']) }}
     from interactions
     union all
     select
         'knowledge' as version_kind,
         coalesce(knowledge_version, '(none)') as version_id,
-        * exclude (prompt_version, model_version, knowledge_version)
+        {{ star_except(['prompt_version', 'model_version', 'knowledge_version']) }}
     from interactions
 ),
 
@@ -149,7 +149,7 @@ displaced as (
         task_type,
         version_kind,
         interaction_week,
-        arg_min(version_id, (share_delta, version_id)) as displaced_version_id,
+        {{ value_at_min('version_id', ['share_delta', 'version_id']) }} as displaced_version_id,
         min(share_delta) as displaced_share_delta
     from movements
     where share_delta < 0
@@ -229,10 +229,10 @@ concurrent as (
         changes.interaction_week,
         changes.version_kind,
         changes.version_id,
-        string_agg(
-            other.version_kind || ' ' || other.version_id, '; '
-            order by other.version_kind, other.version_id
-        ) as overlapping_changes
+        {{ string_agg_ordered(
+            "other.version_kind || ' ' || other.version_id", "'; '",
+            'other.version_kind, other.version_id'
+        ) }} as overlapping_changes
     from changes
     inner join changes as other
         on changes.task_type = other.task_type

@@ -24,7 +24,7 @@ arms as (
     select
         experiment_id,
         coalesce(variant, '(none)') as variant,
-        string_agg(distinct task_type, ',' order by task_type) as task_types,
+        {{ string_agg_ordered('task_type', "','", 'task_type', distinct=true) }} as task_types,
         min(interacted_at) as first_seen_at,
         max(interacted_at) as last_seen_at,
         count(*) as interactions,

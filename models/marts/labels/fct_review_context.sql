@@ -110,9 +110,9 @@ chain as (
         is_shadow,
         {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
         {{ list_to_string('cited_ids') }} as cited_document_ids,
-        cast(null as varchar) as event_kind,
+        cast(null as {{ string_type() }}) as event_kind,
         cast(null as double) as event_value,
-        cast(null as varchar) as detail
+        cast(null as {{ string_type() }}) as detail
     from interactions
     union all
     select
@@ -228,9 +228,9 @@ final as (
         {{ datediff('event_at', 'ingested_at', 'second') }} / 3600.0 as lateness_hours,
         {{ datediff('task_started_at', 'event_at', 'second') }} / 3600.0
             as hours_after_task_start,
-        row_number() over (
+        cast(row_number() over (
             partition by session_id order by event_at asc, event_type asc, event_id asc
-        ) as event_order,
+        ) as bigint) as event_order,
         output_id,
         task_id,
         prompt_version,

@@ -73,8 +73,8 @@ flagged as (
         coalesce(review_signals.has_trusted_disagreement, false) as has_trusted_disagreement,
         case
             when interactions.primary_outcome_value is null then null
-            when interactions.primary_outcome_value > 0 then 1.0
-            else 0.0
+            when interactions.primary_outcome_value > 0 then cast(1 as double)
+            else cast(0 as double)
         end as outcome_success
     from interactions
     left join review_signals on interactions.output_id = review_signals.output_id

@@ -17,10 +17,10 @@ registry as (
     -- a version registered twice: the latest registration describes it, the first dates it
     select
         version_id,
-        arg_max(version_kind, (event_at, event_id)) as version_kind,
-        arg_max(parent_version_id, (event_at, event_id)) as parent_version_id,
-        arg_max(dataset_manifest_id, (event_at, event_id)) as dataset_manifest_id,
-        arg_max(description, (event_at, event_id)) as description,
+        {{ value_at_max('version_kind', ['event_at', 'event_id']) }} as version_kind,
+        {{ value_at_max('parent_version_id', ['event_at', 'event_id']) }} as parent_version_id,
+        {{ value_at_max('dataset_manifest_id', ['event_at', 'event_id']) }} as dataset_manifest_id,
+        {{ value_at_max('description', ['event_at', 'event_id']) }} as description,
         min(event_at) as first_registered_at,
         count(*) as registration_count
     from registrations

@@ -23,8 +23,8 @@ final as (
         model_id,
         model_version,
         schema_version,
-        "timestamp" as event_at,
-        cast("timestamp" as date) as event_date,
+        {{ quote_column('timestamp') }} as event_at,
+        cast({{ quote_column('timestamp') }} as date) as event_date,
         _source_file as source_file,
         _ingested_at as ingested_at
     from deduped

@@ -46,8 +46,8 @@ final as (
         actor_role,
         {{ hash_pii('actor_id') }} as actor_key,
         schema_version,
-        "timestamp" as event_at,
-        cast("timestamp" as date) as event_date,
+        {{ quote_column('timestamp') }} as event_at,
+        cast({{ quote_column('timestamp') }} as date) as event_date,
         _source_file as source_file,
         _ingested_at as ingested_at
     from deduped

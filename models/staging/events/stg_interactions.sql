@@ -43,7 +43,9 @@ deduped_outputs as (
     -- restage its output from part of its rows
     where output_id in (select output_id from new_rows)
     {% endif %}
-    qualify row_number() over (partition by output_id order by "timestamp", event_id) = 1
+    qualify row_number() over (
+        partition by output_id order by {{ quote_column('timestamp') }}, event_id
+    ) = 1
 ),
 
 final as (
@@ -58,9 +60,9 @@ final as (
         task_id,
         country,
         consent_scope,
-        coalesce(list_contains(consent_scope, 'analytics'), false) as has_analytics_consent,
-        coalesce(list_contains(consent_scope, 'evaluation'), false) as has_evaluation_consent,
-        coalesce(list_contains(consent_scope, 'training'), false) as has_training_consent,
+        coalesce({{ list_has('consent_scope', "'analytics'") }}, false) as has_analytics_consent,
+        coalesce({{ list_has('consent_scope', "'evaluation'") }}, false) as has_evaluation_consent,
+        coalesce({{ list_has('consent_scope', "'training'") }}, false) as has_training_consent,
         redaction_flags,
         input_hash,
         prompt_version,
@@ -68,8 +70,8 @@ final as (
         model_version,
         retrieval_ids,
         cited_ids,
-        cast(coalesce(len(retrieval_ids), 0) as bigint) as retrieved_count,
-        cast(coalesce(len(cited_ids), 0) as bigint) as cited_count,
+        cast(coalesce({{ list_length('retrieval_ids') }}, 0) as bigint) as retrieved_count,
+        cast(coalesce({{ list_length('cited_ids') }}, 0) as bigint) as cited_count,
         knowledge_version,
         input_tokens,
         output_tokens,
@@ -79,8 +81,8 @@ final as (
         variant,
         coalesce(is_shadow, {{ contract_default('interaction', 'is_shadow') }}) as is_shadow,
         schema_version,
-        "timestamp" as event_at,
-        cast("timestamp" as date) as event_date,
+        {{ quote_column('timestamp') }} as event_at,
+        cast({{ quote_column('timestamp') }} as date) as event_date,
         _source_file as source_file,
         _ingested_at as ingested_at
     from deduped_outputs

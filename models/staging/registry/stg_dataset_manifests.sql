@@ -1,7 +1,8 @@
 {#- The registry table must exist before the first export (DuckDB has no lazy sources), so
     this model creates it idempotently with the DDL floop/export.py runs (macros/registry_ddl.sql,
     generated from floop/registry.py). -#}
-{{ config(pre_hook=registry_ddl()) }}
+{#- On Spark the registry table is created by the on-run-start hook (floop_prepare_sources). -#}
+{{ config(pre_hook=registry_pre_hook()) }}
 
 with source as (
     select * from {{ source('registry', 'dataset_manifests') }}

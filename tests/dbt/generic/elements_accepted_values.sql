@@ -3,7 +3,7 @@
 {% test elements_accepted_values(model, column_name, values) %}
 
 with elements as (
-    select unnest({{ column_name }}) as element
+    select {{ list_unnest(column_name, 'element') }}
     from {{ model }}
 ),
 
