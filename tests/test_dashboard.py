@@ -315,6 +315,14 @@ def test_overview_data_health(page: Any, app_url: str, analyst_copy: Path) -> No
     if not has_table(analyst_copy, "marts.fct_data_health_daily"):
         pytest.skip("marts.fct_data_health_daily is not built yet")
     open_page(page, f"{app_url}/", min_charts=4)
+    # the week picker may rerun the script once it sets ?week=: wait for the health metrics
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMetricLabel\"]')]"
+        ".some(e => e.innerText.trim() === 'Lines landed')"
+    )
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached"
+    )
     metrics = metric_values(page)
     landed, accepted, duplicate, rejected, unresolved = mart(
         analyst_copy,
