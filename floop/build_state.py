@@ -6,7 +6,10 @@ clock (`floop_now()` is used by none; if one ever does, the day is an input too)
 successful build of the whole project the fingerprint of both is saved beside dbt's files
 (`Layout.dbt_build_state`); the next build compares:
 
-- no saved state, or the project changed, or a raw source changed: build everything;
+- no saved state, or the project changed: build everything;
+- some sources changed: build what reads them, `source:<name>+` of each (`BuildPlan.select`);
+  a model none of whose inputs changed would compute what it holds already, so it is not run
+  (an incremental day no longer pays dbt's ~1 s per model for the models it cannot touch);
 - nothing changed: build nothing (`floop run` with no new data).
 
 The dataset registry is a source too (the lineage mart reads it) but not a reason to build:
@@ -97,12 +100,18 @@ def source_signatures(con: duckdb.DuckDBPyConnection, relations: dict[str, str])
 
 @dataclass
 class BuildPlan:
-    """Whether to build (the whole project) or nothing, and why."""
+    """Whether to build, what (`select`: dbt selectors; empty: the whole project), and why."""
 
     build: bool
     reason: str
     project: str = ""
     signatures: dict[str, str] = field(default_factory=dict)
+    select: list[str] = field(default_factory=list)
+
+    @property
+    def select_args(self) -> list[str]:
+        """dbt arguments of the selection (none for the whole project)."""
+        return ["--select", " ".join(self.select)] if self.select else []
 
 
 def plan_build(
@@ -129,12 +138,14 @@ def plan_build(
             plan.reason = f"nothing new: no source changed since the build of {state['built_at']}"
         else:
             plan.reason = "sources changed: " + ", ".join(changed)
+            plan.select = [f"{s}+" for s in changed]
     return plan
 
 
 def record_build(layout: Layout, manifest: dict[str, Any], plan: BuildPlan, now: datetime) -> None:
-    """After a successful build of PLAN: its inputs, as the build left them (the build itself
-    may create an empty source table, e.g. the registry's)."""
+    """After a successful build of PLAN (the whole project, or what reads the sources that
+    changed: every other model is as current as its inputs): its inputs, as the build left
+    them (the build itself may create an empty source table, e.g. the registry's)."""
     with duckdb.connect(str(layout.warehouse), read_only=True) as con:
         signatures = source_signatures(con, sources(manifest))
     state = {"project": plan.project, "sources": signatures, "built_at": now.isoformat()}

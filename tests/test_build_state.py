@@ -72,6 +72,11 @@ def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
         "values ('e1', timestamp '2026-11-20 01:00')"
     )
     assert plan() == (True, "sources changed: source:events.interaction_events")
+    # only what reads the changed source is built (issue 14: an incremental day)
+    assert plan_build(layout, MANIFEST, NOW, project).select_args == [
+        "--select",
+        "source:events.interaction_events+",
+    ]
     record_build(layout, MANIFEST, plan_build(layout, MANIFEST, NOW, project), NOW)
     assert not plan()[0]
 
@@ -91,3 +96,5 @@ def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
     (project / "macros" / "time.sql").write_text("-- changed\n")
     assert project_fingerprint(project) != before
     assert plan() == (True, "the dbt project changed since the last build")
+    change("insert into raw.ingest_ledger (load_id, lines) values ('L2', 1)")
+    assert plan_build(layout, MANIFEST, NOW, project).select == []  # the whole project

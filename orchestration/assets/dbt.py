@@ -5,7 +5,10 @@ the registry the exports write), so the same run's lineage mart lists its manife
 A run whose dbt inputs did not change since the last successful build (`floop.build_state`:
 the project's files and the raw sources) builds nothing: the main step records the reason as
 an observation of each of its assets and yields no materialization, so the exports, the
-lineage step and the analyst copy downstream are skipped and stay as they are."""
+lineage step and the analyst copy downstream are skipped and stay as they are. A run where
+only some sources changed builds what reads them (`BuildPlan.select`); each model left out is
+reported materialized with the reason (its table is as current as its inputs), so that the
+steps downstream of it and of a rebuilt model still run."""
 
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -13,7 +16,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from floop.build_state import forget_build, plan_build, record_build
+from floop.build_state import BuildPlan, forget_build, plan_build, record_build
 from floop.dbt import run_dbt
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.progress import progress_logger
@@ -25,18 +28,35 @@ SKIPPED_BUILD = "dbt_build_skipped"
 
 
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, floop: FloopPaths, project: DbtProject
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    floop: FloopPaths,
+    project: DbtProject,
+    plan: BuildPlan | None = None,
 ) -> Iterator[Any]:
-    """`dbt build` of the step's selection, streamed: each model and test as it finishes."""
+    """`dbt build` of the step's selection (narrowed to PLAN's), streamed: each model and test
+    as it finishes; then the assets PLAN left out, as unchanged."""
+    select = plan.select_args if plan is not None else []
     progress_logger(context)(
         f"dbt build: {len(context.selected_asset_keys):,} assets, "
         f"{len(context.selected_asset_check_keys):,} tests"
+        + (f", only {select[1]}" if select else "")
     )
-    yield from (
+    built: set[dg.AssetKey] = set()
+    for event in (
         dbt_for_run(dbt, floop.layout(), run_now(context))
-        .cli(["build"], context=context, target_path=project.target_path)
+        .cli(["build", *select], context=context, target_path=project.target_path)
         .stream()
-    )
+    ):
+        if isinstance(event, dg.Output):
+            built.add(context.asset_key_for_output(event.output_name))
+        elif isinstance(event, dg.AssetMaterialization | dg.MaterializeResult) and event.asset_key:
+            built.add(event.asset_key)
+        yield event
+    if plan is not None and select:
+        unchanged = f"not rebuilt: none of its inputs changed ({plan.reason})"
+        for key in sorted(set(context.selected_asset_keys) - built, key=lambda k: k.path):
+            yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
 
 
 def build_dbt_assets(
@@ -68,7 +88,7 @@ def build_dbt_assets(
             return
         forget_build(layout)  # until this build has succeeded
         # Same target folder as the CLI: one manifest, one partial-parse state.
-        yield from _build(context, dbt, floop, project)
+        yield from _build(context, dbt, floop, project, plan)
         # The docs site (`floop docs`, dbt docs serve) reflects what was just built.
         progress_logger(context)("dbt docs generate")
         run_dbt(["docs", "generate"], layout, now=now, capture=True)
