@@ -45,7 +45,7 @@ from bench_dbt import HAND_WRITTEN_WIDE_SQL  # noqa: E402
 
 from floop.build_state import plan_build, record_build  # noqa: E402
 from floop.config import Layout, parse_now  # noqa: E402
-from floop.dbt import child_env, dbt_executable  # noqa: E402
+from floop.dbt import child_env, dbt_executable, key_env  # noqa: E402
 
 INTERACTIONS_PER_TASK = 1.3  # the simulator's average (retries, shadow runs)
 START = date(2026, 9, 1)
@@ -77,7 +77,7 @@ def _child(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float
 
 
 def _dbt(args: list[str], layout: Layout, now: str, extra: dict[str, str] | None = None) -> dict:
-    env = {**child_env(layout), "FLOOP_NOW": now, **(extra or {})}
+    env = {**child_env(layout), **key_env(layout), "FLOOP_NOW": now, **(extra or {})}
     return _child([dbt_executable(), *args], env=env)
 
 
@@ -182,16 +182,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     step("incremental day (dbt run)", _dbt(["run", *plan.select_args], layout, extra_now),
          selected=" ".join(plan.select) or "all")  # fmt: skip
     inc_profile = slowest_models(layout)
-    env = {"DAGSTER_HOME": str(run_dir / "dagster_home")}
-    cmd = [FLOOP, "run", "--landing", str(landing), "--warehouse", str(wh), "--now", extra_now]
-    res = step("floop run (catch-up)", _child(cmd, env))
-    for i in range(1 if "noop" in args.skip else 2):
-        res = step(f"floop run, no new data #{i + 1}", _child(cmd, env))
-        steps, total = _steps_of(str(res["output"]))
-        rows[f"floop run, no new data #{i + 1}"]["dagster_overhead_s"] = round(total - steps, 2)
-        rows[f"floop run, no new data #{i + 1}"]["steps_s"] = round(steps, 2)
-    imp = _child([sys.executable, "-c", "import orchestration.runner"])
-    step("import dagster + assets", imp)
+    if "runs" not in args.skip:
+        floop_runs(run_dir, landing, wh, extra_now, step, rows, "noop" in args.skip)
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -204,6 +196,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "slowest_models_full": profile,
         "slowest_models_incremental": inc_profile,
     }
+
+
+def floop_runs(
+    run_dir: Path, landing: Path, wh: Path, now: str, step: Any, rows: dict, one_noop: bool
+) -> None:
+    """`floop run` catching up, then with no new data (once or twice), and Dagster's import."""
+    env = {"DAGSTER_HOME": str(run_dir / "dagster_home")}
+    cmd = [FLOOP, "run", "--landing", str(landing), "--warehouse", str(wh), "--now", now]
+    step("floop run (catch-up)", _child(cmd, env))
+    for i in range(1 if one_noop else 2):
+        res = step(f"floop run, no new data #{i + 1}", _child(cmd, env))
+        steps, total = _steps_of(str(res["output"]))
+        rows[f"floop run, no new data #{i + 1}"]["dagster_overhead_s"] = round(total - steps, 2)
+        rows[f"floop run, no new data #{i + 1}"]["steps_s"] = round(steps, 2)
+    step("import dagster + assets", _child([sys.executable, "-c", "import orchestration.runner"]))
 
 
 def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, float | None]:
@@ -314,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, required=True, help="cache and scratch folder")
     p.add_argument("--json", type=Path, default=None, help="write the results here")
     p.add_argument(
-        "--skip", default="", help="comma-separated: test, memory, noop (the second no-op run)"
+        "--skip",
+        default="",
+        help="comma-separated: test, memory, noop (the second no-op run), runs (every floop run)",
     )
     args = p.parse_args(argv)
     args.skip = set(filter(None, args.skip.split(",")))

@@ -2,7 +2,8 @@
 
 The models' results depend on the dbt project (its files) and on the sources it reads (the
 raw tables `floop ingest` writes, the registry `floop export` writes); no model reads the
-clock (`floop_now()` is used by none; if one ever does, the day is an input too). After a
+clock (`floop_now()`: when a model or snapshot does, the day is an input of the whole project;
+the tests that do are run again on a new day, `clock_tests`). After a
 successful build of the whole project the fingerprint of both is saved beside dbt's files
 (`Layout.dbt_build_state`); the next build compares:
 
@@ -56,9 +57,26 @@ def project_fingerprint(project_dir: Path = PROJECT_DIR) -> str:
     return h.hexdigest()
 
 
+def _reads_clock(node: dict[str, Any]) -> bool:
+    return "floop_now" in (node.get("raw_code") or "")
+
+
 def uses_clock(manifest: dict[str, Any]) -> bool:
-    """Whether any model, test or snapshot calls `floop_now()` (then the day is an input)."""
-    return any("floop_now" in (n.get("raw_code") or "") for n in manifest.get("nodes", {}).values())
+    """Whether a model or snapshot calls `floop_now()` (then the day is an input of what is
+    built). A test reading the clock changes no table: `clock_tests`."""
+    return any(
+        _reads_clock(n) and n.get("resource_type", "model") in ("model", "snapshot")
+        for n in manifest.get("nodes", {}).values()
+    )
+
+
+def clock_tests(manifest: dict[str, Any]) -> list[str]:
+    """The names of the tests that call `floop_now()`: run again when the day changed."""
+    return sorted(
+        n["name"]
+        for n in manifest.get("nodes", {}).values()
+        if n.get("resource_type") == "test" and _reads_clock(n)
+    )
 
 
 def sources(manifest: dict[str, Any]) -> dict[str, str]:
@@ -107,6 +125,8 @@ class BuildPlan:
     project: str = ""
     signatures: dict[str, str] = field(default_factory=dict)
     select: list[str] = field(default_factory=list)
+    # False when only tests that read the clock are selected: no table changes
+    changes_tables: bool = True
 
     @property
     def select_args(self) -> list[str]:
@@ -133,12 +153,17 @@ def plan_build(
     else:
         before = state.get("sources", {})
         changed = sorted(s for s in signatures if before.get(s) != signatures[s])
-        if not changed:
+        new_day = str(state.get("built_at", ""))[:10] != now.date().isoformat()
+        tests = clock_tests(manifest) if new_day else []
+        if not changed and not tests:
             plan.build = False
             plan.reason = f"nothing new: no source changed since the build of {state['built_at']}"
+        elif not changed:
+            plan.reason = "a new day: tests read the clock"
+            plan.select, plan.changes_tables = tests, False
         else:
             plan.reason = "sources changed: " + ", ".join(changed)
-            plan.select = [f"{s}+" for s in changed]
+            plan.select = [f"{s}+" for s in changed] + tests
     return plan
 
 

@@ -27,7 +27,14 @@ MANIFEST = {
             "registry", "registry", "dataset_manifests"
         ),
     },
-    "nodes": {"model.floop.m": {"raw_code": "select 1"}},
+    "nodes": {
+        "model.floop.m": {"raw_code": "select 1", "resource_type": "model"},
+        "test.floop.t": {
+            "name": "warn_stale",
+            "raw_code": "select {{ floop_now() }}",
+            "resource_type": "test",
+        },
+    },
 }
 
 
@@ -90,6 +97,14 @@ def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
     # the registry (written by exports after every build) is no reason to build
     change("insert into registry.dataset_manifests values ('m1')")
     assert not plan()[0]
+
+    # a new day, nothing new: only the tests that read the clock, no model (issue 14)
+    day_after = plan_build(layout, MANIFEST, datetime(2026, 11, 21), project)
+    assert (day_after.build, day_after.select, day_after.changes_tables) == (
+        True,
+        ["warn_stale"],
+        False,
+    )
 
     # a project file changed
     before = project_fingerprint(project)

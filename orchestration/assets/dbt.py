@@ -56,7 +56,10 @@ def _build(
     if plan is not None and select:
         unchanged = f"not rebuilt: none of its inputs changed ({plan.reason})"
         for key in sorted(set(context.selected_asset_keys) - built, key=lambda k: k.path):
-            yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
+            if plan.changes_tables:
+                yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
+            else:  # only tests ran: the steps downstream are skipped, as with nothing new
+                yield dg.AssetObservation(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
 
 
 def build_dbt_assets(
