@@ -363,7 +363,7 @@ def test_a_run_without_new_data_builds_and_exports_nothing(env: Env, first_run: 
 
     from orchestration.assets.dbt import SKIPPED_BUILD
 
-    assert first_run[2].success
+    assert first_run.report.success
     analyst_before = sha(env.analyst)
     exports_before = {p: sha(p) for p in env.exports.rglob("*") if p.is_file()}
     report = _run(env, FIRST_DAY + timedelta(days=1))
@@ -395,7 +395,7 @@ def test_a_run_with_only_feedback_builds_only_what_reads_the_changed_sources(
 
     from orchestration.assets.dbt import SKIPPED_BUILD
 
-    assert first_run[2].success
+    assert first_run.report.success
     day = FIRST_DAY + timedelta(days=1)
     feedback = [
         {**e, "event_id": "late-" + e["event_id"]}
