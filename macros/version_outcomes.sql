@@ -6,29 +6,24 @@
     Over non-shadow interactions only. A task's primary outcome counts once, on the row that
     carries it (the task's last non-shadow interaction), so its versions and period get it.
     Success = primary_outcome_value > 0 (the simulator's and the seed's metrics are 0/1).
-    Golden runs have no interaction: their evaluations (int_evaluations_versioned) join the
-    grain by their own versions and evaluation time, as rows that count as no interaction.
-    The robust weighted share comes from int_thumbs_robust_per_output (caps, flagged bursts
-    left out). -#}
+    The robust thumbs (caps, flagged bursts left out) and the golden runs (no interaction: by
+    their own versions and evaluation time) come from int_version_signals_daily / _weekly,
+    as rows that count as no interaction. -#}
 {% macro version_outcomes_select(period, extra_grain=[]) -%}
 {%- set grain = extra_grain
     + ['task_type', 'model_id', 'model_version', 'prompt_version', 'knowledge_version'] -%}
-{%- set golden_period = {'interaction_week': 'evaluated_week',
-    'interaction_date': 'evaluated_date'}[period] -%}
-with robust as (
-    select * from {{ ref('int_thumbs_robust_per_output') }}
-),
-
-interactions as (
+{%- set signals = {'interaction_week': 'int_version_signals_weekly',
+    'interaction_date': 'int_version_signals_daily'}[period] -%}
+with interactions as (
     select
-        {% for col in extra_grain %}fct.{{ col }},
+        {% for col in extra_grain %}{{ col }},
         {% endfor -%}
-        fct.task_type,
-        fct.model_id,
-        fct.model_version,
-        fct.prompt_version,
-        coalesce(fct.knowledge_version, '(none)') as knowledge_version,
-        fct.{{ period }} as period_start,
+        task_type,
+        model_id,
+        model_version,
+        prompt_version,
+        coalesce(knowledge_version, '(none)') as knowledge_version,
+        {{ period }} as period_start,
         true as is_interaction,
         task_id,
         carries_outcome,
@@ -37,10 +32,10 @@ interactions as (
         thumbs_down_count,
         weighted_thumbs_up,
         weighted_thumbs_down,
-        coalesce(robust.robust_weighted_thumbs_up, 0.0) as robust_weighted_thumbs_up,
-        coalesce(robust.robust_weighted_thumbs_down, 0.0) as robust_weighted_thumbs_down,
-        coalesce(robust.flagged_thumbs_votes, 0) as flagged_thumbs_votes,
-        coalesce(robust.capped_thumbs_votes, 0) as capped_thumbs_votes,
+        0.0 as robust_weighted_thumbs_up,
+        0.0 as robust_weighted_thumbs_down,
+        cast(0 as bigint) as flagged_thumbs_votes,
+        cast(0 as bigint) as capped_thumbs_votes,
         edit_count,
         edit_distance_mean,
         is_retried,
@@ -51,24 +46,23 @@ interactions as (
         output_tokens,
         eval_verdict_count,
         eval_passed_count,
-        -- golden runs count from int_evaluations_versioned (below), by their own versions
+        -- robust thumbs and golden runs come from the signals (below)
         cast(0 as bigint) as golden_verdict_count,
         cast(0 as bigint) as golden_passed_count
-    from {{ ref('fct_interactions') }} as fct
-    left join robust on fct.output_id = robust.output_id
-    where not fct.is_shadow
+    from {{ ref('fct_interactions') }}
+    where not is_shadow
 ),
 
-golden_runs as (
+signals as (
     select
         {% for col in extra_grain %}{{ col }},
         {% endfor -%}
-        workflow as task_type,
+        task_type,
         model_id,
         model_version,
         prompt_version,
         knowledge_version,
-        {{ golden_period }} as period_start,
+        {{ period }} as period_start,
         false as is_interaction,
         cast(null as varchar) as task_id,
         false as carries_outcome,
@@ -77,10 +71,10 @@ golden_runs as (
         cast(0 as bigint) as thumbs_down_count,
         0.0 as weighted_thumbs_up,
         0.0 as weighted_thumbs_down,
-        0.0 as robust_weighted_thumbs_up,
-        0.0 as robust_weighted_thumbs_down,
-        cast(0 as bigint) as flagged_thumbs_votes,
-        cast(0 as bigint) as capped_thumbs_votes,
+        robust_weighted_thumbs_up,
+        robust_weighted_thumbs_down,
+        flagged_thumbs_votes,
+        capped_thumbs_votes,
         cast(0 as bigint) as edit_count,
         cast(null as double) as edit_distance_mean,
         false as is_retried,
@@ -91,16 +85,15 @@ golden_runs as (
         cast(null as bigint) as output_tokens,
         cast(0 as bigint) as eval_verdict_count,
         cast(0 as bigint) as eval_passed_count,
-        cast(eval_passed is not null as bigint) as golden_verdict_count,
-        cast(coalesce(eval_passed, false) as bigint) as golden_passed_count
-    from {{ ref('int_evaluations_versioned') }}
-    where is_golden
+        golden_verdict_count,
+        golden_passed_count
+    from {{ ref(signals) }}
 ),
 
 combined as (
     select * from interactions
     union all by name
-    select * from golden_runs
+    select * from signals
 ),
 
 aggregated as (

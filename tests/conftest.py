@@ -23,6 +23,9 @@ SIM_DAYS = 21
 
 os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# One hash key for the whole suite, so that warehouses built apart (incremental vs full, lake vs
+# file) hash ids alike; tests of the key itself (test_hash_key.py, test_forget.py) unset it.
+os.environ.setdefault("FLOOP_HASH_KEY", "floop-test-suite-hash-key")
 
 
 @pytest.fixture(scope="session")

@@ -146,6 +146,8 @@ def test_semantic_layer_metrics_equal_the_marts(analyst_copy: Path) -> None:
         select {", ".join(f"m.{c}, s.{c}" for c in metrics)}
         from marts.fct_version_outcomes_weekly as m
         left join semantic as s using ({GRAIN})
+        -- rows of golden runs alone (no interaction) have nothing in the semantic model
+        where m.interactions > 0
     """
     con = duckdb.connect(str(analyst_copy), read_only=True)
     try:

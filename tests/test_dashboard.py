@@ -11,18 +11,27 @@ import signal
 import socket
 import subprocess
 import time
+import tomllib
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import TEST_NOW
+from conftest import PROJECT_DIR, TEST_NOW
 
 from floop.config import parse_now
-from floop.dashboard.charts import VERDICT_COLORS, fmt_count, fmt_pp, fmt_rate
+from floop.dashboard.charts import (
+    PROVISIONAL_COLOR,
+    VERDICT_COLORS,
+    fmt_count,
+    fmt_pp,
+    fmt_rate,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,6 +49,10 @@ CHART = '[data-testid="stVegaLiteChart"]'
 # A chart is drawn once vega-embed has put its marks (svg or canvas) inside the chart element;
 # before that Streamlit shows only a skeleton.
 DRAWN = f"{CHART}:has(svg.marks, canvas.marks)"
+
+T_WEEKLY = "marts.fct_version_outcomes_weekly"
+# the workflow seed's names of the primary outcomes: what the pages call the outcome rates
+OUTCOME_METRICS = ("resolved", "tests_passed", "answer_accepted")
 
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="/usr/bin/chromium absent (apt-get install chromium)"
@@ -248,6 +261,19 @@ def test_no_pages_folder_beside_the_app() -> None:
     assert not (APP_PATH.parent / "pages").exists()
 
 
+def test_the_app_runs_with_the_viewer_toolbar() -> None:
+    """No Deploy button and no developer menu: `floop dashboard` passes client.toolbarMode, and
+    .streamlit/config.toml says the same for a hand-run `streamlit run` from the repository.
+    (Streamlit's default, "auto", shows them to visitors on localhost.)"""
+    from floop.dashboard import streamlit_command
+
+    command = streamlit_command(Path("w.duckdb"), 8501)
+    flag = command.index("--client.toolbarMode")
+    assert command[flag + 1] in {"viewer", "minimal"} and flag < command.index("--")
+    config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["toolbarMode"] == command[flag + 1]
+
+
 def test_formatting_is_the_one_the_pages_use() -> None:
     assert fmt_rate(0.6134) == "61.3%"
     assert fmt_rate(None) == "n/a"
@@ -262,22 +288,24 @@ def test_overview_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     open_page(page, f"{app_url}/", min_charts=2)
     screenshot(page, "overview")
     assert drawn_charts(page) >= 2
-    # The "latest week, per version" table is the mart's latest-week rows, value for value.
+    # The week table defaults to the last complete week: the mart's rows, value for value.
     expected = {
-        (tt, version_label(pv, mid, mv, kv), fmt_count(n), fmt_rate(rate))
-        for tt, pv, mid, mv, kv, n, rate in mart(
+        (tt, version_label(pv, mid, mv, kv), fmt_count(n), metric, fmt_rate(rate))
+        for tt, pv, mid, mv, kv, n, metric, rate in mart(
             analyst_copy,
-            "select task_type, prompt_version, model_id, model_version, knowledge_version, "
-            "interactions, primary_outcome_rate from marts.fct_version_outcomes_weekly "
-            "where interaction_week = (select max(interaction_week) "
-            "from marts.fct_version_outcomes_weekly)",
+            "select w.task_type, prompt_version, model_id, model_version, knowledge_version, "
+            "interactions, d.primary_outcome_metric, primary_outcome_rate "
+            "from marts.fct_version_outcomes_weekly as w join marts.dim_workflows as d "
+            "using (task_type) where interaction_week = (select max(interaction_week) "
+            "- interval 7 day from marts.fct_version_outcomes_weekly)",
         )
     }
     shown = {
-        (r["task_type"], r["version"], r["interactions"], r["primary_outcome_rate"])
+        (r["workflow"], r["version"], r["interactions"], r["outcome"], r["outcome rate"])
         for r in table_rows(page, 0)
     }
     assert expected and shown == expected
+    assert {r["outcome"] for r in table_rows(page, 0)} <= set(OUTCOME_METRICS)
 
 
 @needs_chromium
@@ -341,9 +369,9 @@ def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str 
         f"select prompt_version, model_id, model_version, knowledge_version, interactions, "
         f"primary_outcome_rate, primary_outcome_rate_ci_low, primary_outcome_rate_ci_high, "
         f"primary_outcome_rate_numerator, primary_outcome_rate_denominator from {table} "
-        f"where {where} and interaction_week = (select max(interaction_week) from {table} "
-        f"where {where})",
-        params + params,
+        f"where {where} and interaction_week = "
+        f"(select max(interaction_week) - interval 7 day from {T_WEEKLY})",
+        params,
     )
     expected = {
         (
@@ -355,27 +383,33 @@ def test_versions_page(page: Any, app_url: str, analyst_copy: Path, tenant: str 
         )
         for pv, mid, mv, kv, n, rate, lo, hi, num, den in rows
     }
+    metric = mart(
+        analyst_copy,
+        "select primary_outcome_metric from marts.dim_workflows where task_type = ?",
+        [workflow],
+    )[0][0]
     shown = {
         (
             r["version"],
             r["interactions"],
-            r["primary outcome rate"],
+            r[f"{metric} rate"],
             r["95% interval"],
             r["outcomes"],
         )
         for r in table_rows(page, 0)
     }
     assert expected and shown == expected
-    # drill-down: the newest interactions of the first version, straight from fct_interactions
-    first = min(
-        (version_label(pv, mid, mv, kv), (pv, mid, mv, kv))
-        for pv, mid, mv, kv in mart(
-            analyst_copy,
-            f"select distinct prompt_version, model_id, model_version, knowledge_version "
-            f"from {table} where {where}",
-            params,
-        )
-    )[1]
+    # drill-down: the newest interactions of the busiest version (the default), straight from
+    # fct_interactions
+    totals: dict[tuple, int] = {}
+    for pv, mid, mv, kv, n in mart(
+        analyst_copy,
+        f"select prompt_version, model_id, model_version, knowledge_version, interactions "
+        f"from {table} where {where}",
+        params,
+    ):
+        totals[(pv, mid, mv, kv)] = totals.get((pv, mid, mv, kv), 0) + n
+    first = min(totals, key=lambda v: (-totals[v], version_label(*v)))
     n = mart(
         analyst_copy,
         "select count(*) from marts.fct_interactions where task_type = ? "
@@ -409,9 +443,9 @@ def test_versions_workflow_picker(page: Any, app_url: str, analyst_copy: Path) -
             analyst_copy,
             "select prompt_version, model_id, model_version, knowledge_version "
             "from marts.fct_version_outcomes_weekly where task_type = ? and interaction_week = "
-            "(select max(interaction_week) from marts.fct_version_outcomes_weekly "
-            "where task_type = ?)",
-            [target, target],
+            "(select max(interaction_week) - interval 7 day "
+            "from marts.fct_version_outcomes_weekly)",
+            [target],
         )
     }
     page.wait_for_function(
@@ -446,19 +480,24 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     assert shown == expected
     assert all(r["delta"].endswith(" pp") for r in table_rows(page, 0))
     drawn = svg_marks(page, 0)
-    # the legend: every verdict in its fixed colour, whatever verdicts the data has
-    assert drawn["legend"] == VERDICT_COLORS
-    # every change with a delta is one point, coloured by its verdict
+    # the legend: every verdict in its fixed colour, whatever verdicts the data has, and the
+    # running week's colour (no verdict)
+    assert drawn["legend"] == {**VERDICT_COLORS, "provisional": PROVISIONAL_COLOR}
+    # every change with a delta is one point: complete weeks coloured by their verdict, the
+    # running week's in the provisional colour
+    (running,) = mart(analyst_copy, "select max(interaction_week) from " + T_WEEKLY)[0]
     verdicts = mart(
         analyst_copy,
-        "select verdict, count(*) from marts.fct_version_changes_weekly "
-        "where outcome_delta is not null group by verdict",
+        "select case when interaction_week = ? then 'provisional' else verdict end, count(*) "
+        "from marts.fct_version_changes_weekly where outcome_delta is not null group by 1",
+        [running],
     )
-    colour_of = {c.lower(): v for v, c in VERDICT_COLORS.items()}
+    colour_of = {c.lower(): v for v, c in drawn["legend"].items()}
     points: dict[str, int] = {}
     for fill in drawn["points"]:
         points[colour_of[fill.lower()]] = points.get(colour_of[fill.lower()], 0) + 1
     assert points == dict(verdicts)
+    assert "provisional" in points, "the demo has changes in its running week"
     # a zero line in every week's panel, at the x of the axis' 0 tick
     weeks = mart(
         analyst_copy,
@@ -467,13 +506,7 @@ def test_what_changed_page(page: Any, app_url: str, analyst_copy: Path) -> None:
     )[0][0]
     assert len(drawn["zero_lines"]) == weeks
     assert all(abs(x - zero) < 1 for x, zero in drawn["zero_lines"])
-    (running,) = mart(analyst_copy, "select max(interaction_week) from " + T_WEEKLY)[0]
-    changed = mart(analyst_copy, "select interaction_week from marts.fct_version_changes_weekly")
-    assert (running,) in changed, "the demo has changes in its running week"
     assert f"{running} (provisional)" in drawn["texts"]
-
-
-T_WEEKLY = "marts.fct_version_outcomes_weekly"
 
 
 def svg_marks(page: Any, index: int) -> dict[str, Any]:
@@ -549,11 +582,302 @@ def test_datasets_page(page: Any, app_url: str, analyst_copy: Path) -> None:
         "where has_manifest",
     )
     assert manifests, "the fixture exported a dataset"
-    shown = {(r["manifest_id"], r["policy_name"], r["row_count"]) for r in table_rows(page, 0)}
-    assert shown == {(m, p, str(n)) for m, p, n in manifests}
+    shown = {(r["manifest"], r["policy_name"], r["row_count"]) for r in table_rows(page, 0)}
+    assert shown == {(m[:12] + "…", p, fmt_count(n)) for m, p, n in manifests}
     lineage = mart(
         analyst_copy,
         "select version_id, lineage_status from marts.fct_dataset_lineage",
     )
     shown_lineage = [(r["version_id"], r["lineage_status"]) for r in table_rows(page, 1)]
     assert sorted(shown_lineage) == sorted((v or "", st) for v, st in lineage)
+
+
+# ------------------------------------------------------------------------------------------
+# Issue 15: the running week, honest charts, Compare and Session, no Deploy button
+# ------------------------------------------------------------------------------------------
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def chart_svg(page: Any, index: int) -> dict[str, Any]:
+    """What the INDEX-th chart drew: legend label -> symbol (fill, shape path, opacity), the
+    opacity of every point of the layer named `points_layer`... (all named layers' marks), the
+    axis labels and every text."""
+    return page.evaluate(
+        """([sel, index]) => {
+        const root = document.querySelectorAll(sel)[index].querySelector('svg.marks');
+        const legend = {};
+        root.querySelectorAll('.role-legend').forEach(lg => {
+            const labels = [...lg.querySelectorAll('.role-legend-label text')];
+            const symbols = [...lg.querySelectorAll('.role-legend-symbol path')];
+            labels.forEach((t, i) => {
+                const s = symbols[i];
+                legend[t.textContent] = {
+                    fill: s.getAttribute('fill'), d: s.getAttribute('d'),
+                    opacity: s.getAttribute('opacity') || s.getAttribute('fill-opacity'),
+                    dash: s.getAttribute('stroke-dasharray')};
+            });
+        });
+        const marks = {};
+        root.querySelectorAll('g.mark-symbol, g.mark-rule, g.mark-line, g.mark-area')
+            .forEach(g => {
+                const name = [...g.classList].find(c => c.endsWith('_marks'));
+                if (!name) return;
+                marks[name] = (marks[name] || []).concat([...g.querySelectorAll('path, line')]
+                    .map(p => ({fill: p.getAttribute('fill'),
+                                opacity: p.getAttribute('opacity'),
+                                x: p.getBoundingClientRect().left})));
+            });
+        const axis = [...root.querySelectorAll('.role-axis-label text')].map(t => t.textContent);
+        const texts = [...root.querySelectorAll('text')].map(t => t.textContent);
+        return {legend, marks, axis, texts};
+    }""",
+        [CHART, index],
+    )
+
+
+def chart_index(page: Any, key: str) -> int:
+    """The index (among the page's charts) of the chart with Streamlit key KEY."""
+    return int(
+        page.evaluate(
+            """(key) => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+            .findIndex(c => c.closest(`.st-key-chart_${key}`) !== null)""",
+            key,
+        )
+    )
+
+
+def is_monday_tick(label: str) -> bool:
+    return label.split(" ")[0] in WEEKDAYS and label.startswith("Mon")
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_overview_marks_the_running_week_provisional(
+    page: Any, app_url: str, analyst_copy: Path
+) -> None:
+    (running,) = mart(analyst_copy, f"select max(interaction_week) from {T_WEEKLY}")[0]
+    open_page(page, f"{app_url}/", min_charts=2)
+    # the week table defaults to the last complete week, and says so
+    last = running - timedelta(days=7)
+    assert page.get_by_text(f"Last complete week, per version: {last}").count() == 1
+    assert all(r["week"] == str(last) for r in table_rows(page, 0))
+    volumes = chart_svg(page, chart_index(page, "overview_volumes"))
+    # the running week's label, on two lines: "2026-11-16" "(provisional)"
+    assert f"{running}(provisional)" in volumes["axis"]
+    assert "provisional (running week, partial data)" in volumes["legend"]
+    lines = chart_svg(page, chart_index(page, "overview_outcome_rate"))
+    assert "provisional (running week, partial data)" in lines["legend"]
+    points = lines["marks"]["outcome_points_marks"]
+    n_running, n_complete = mart(
+        analyst_copy,
+        f"select count(*) filter (where interaction_week = ?), "
+        f"count(*) filter (where interaction_week != ?) from {T_WEEKLY} "
+        "where primary_outcome_rate is not null",
+        [running, running],
+    )[0]
+    opacities = sorted(float(p["opacity"] or 1) for p in points)
+    assert opacities.count(0.35) == n_running > 0
+    assert opacities.count(1.0) == n_complete
+    # ticks on the weeks' Mondays; panels titled with the seed's metric names
+    ticks = [t for t in lines["axis"] if t[:3] in WEEKDAYS]
+    assert ticks and all(t.startswith("Mon") for t in ticks)
+    assert {
+        f"{w}: {m} rate"
+        for w, m in zip(
+            ("code_assist", "rag_qa", "support_chat"),
+            ("tests_passed", "answer_accepted", "resolved"),
+            strict=True,
+        )
+    } <= set(lines["texts"])
+    assert not any("primary outcome rate" in t for t in lines["texts"])
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_overview_freshness_chart_says_what_it_measures(page: Any, app_url: str) -> None:
+    open_page(page, f"{app_url}/", min_charts=4)
+    title = "Freshness: hours from an outcome's event time to its ingestion, per ingest day"
+    assert page.get_by_text(title).count() == 1
+    drawn = chart_svg(page, chart_index(page, "health_lateness"))
+    assert set(drawn["legend"]) == {"median (p50)", "p90", "max"}
+    assert not any(t.endswith("…") for t in drawn["texts"])  # no cut labels
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_versions_legends_match_the_marks(page: Any, app_url: str, analyst_copy: Path) -> None:
+    workflow = "support_chat"
+    open_page(page, f"{app_url}/versions?workflow={workflow}", min_charts=7)
+    screenshot(page, "versions-legends")
+    thumbs = chart_svg(page, chart_index(page, "versions_thumbs"))
+    raw, weighted = thumbs["legend"]["raw"], thumbs["legend"]["trust-weighted"]
+    assert raw["d"] != weighted["d"], "raw and trust-weighted drawn with the same symbol"
+    implicit = chart_svg(page, chart_index(page, "versions_implicit"))
+    shapes = {implicit["legend"][m]["d"] for m in ("retried", "abandoned", "escalated")}
+    assert len(shapes) == 3
+    assert "mean edit distance" not in implicit["legend"]
+    # edit distance has its own chart, on a plain (not %) axis
+    edits = chart_svg(page, chart_index(page, "versions_edits"))
+    numbers = [t for t in edits["axis"] if t and t[0].isdigit()]
+    assert numbers and not any(t.endswith("%") for t in numbers)
+    outcome = chart_svg(page, chart_index(page, "versions_outcome"))
+    ticks = [t for t in outcome["axis"] if t[:3] in WEEKDAYS]
+    assert ticks and all(t.startswith("Mon") for t in ticks)
+    metric = mart(
+        analyst_copy,
+        "select primary_outcome_metric from marts.dim_workflows where task_type = ?",
+        [workflow],
+    )[0][0]
+    assert page.get_by_text(f"{metric} rate per version, with its 95% Wilson interval").count()
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_no_deploy_button_and_every_page_has_its_url(page: Any, app_url: str) -> None:
+    open_page(page, f"{app_url}/overview", min_charts=2)
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_role("heading", name="Overview").count() == 1
+    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+    assert page.get_by_role("button", name="Deploy").count() == 0
+    page.get_by_test_id("stMainMenuButton").click()
+    menu = page.get_by_test_id("stMainMenuPopover")
+    menu.wait_for()
+    assert "Print" in menu.inner_text()
+    assert not {"Rerun", "Clear cache", "Deploy"} & set(menu.inner_text().splitlines())
+    page.keyboard.press("Escape")
+    for path, title in (("compare", "Compare"), ("session", "Session"), ("labels", "Labels")):
+        open_page(page, f"{app_url}/{path}", min_charts=0)
+        assert page.get_by_role("heading", name=title).count() == 1, path
+
+
+def comparison_pair(path: Path) -> tuple[str, date, str, str]:
+    """A workflow, week and ordered pair of the comparisons mart with share differences: one
+    with a regression when the demo has any, the newest complete week first."""
+    return mart(
+        path,
+        "select task_type, interaction_week, baseline_version, candidate_version "
+        "from marts.fct_version_comparisons_weekly "
+        f"where interaction_week < (select max(interaction_week) from {T_WEEKLY}) "
+        "group by all having count(delta) filter (where metric_unit = 'share') > 0 "
+        "order by bool_or(is_regression) desc, interaction_week desc, 1, 3, 4 limit 1",
+    )[0]
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_compare_page(page: Any, app_url: str, analyst_copy: Path) -> None:
+    workflow, week, baseline, candidate = comparison_pair(analyst_copy)
+    query = urllib.parse.urlencode(
+        {"workflow": workflow, "week": str(week), "baseline": baseline, "candidate": candidate}
+    )
+    open_page(page, f"{app_url}/compare?{query}", min_charts=1)
+    screenshot(page, "compare")
+    rows = mart(
+        analyst_copy,
+        "select metric, metric_unit, baseline_value, candidate_value, delta, is_regression "
+        "from marts.fct_version_comparisons_weekly where task_type = ? and interaction_week = ? "
+        "and baseline_version = ? and candidate_version = ?",
+        [workflow, week, baseline, candidate],
+    )
+    shown = {r["metric"]: r for r in table_rows(page, 0)}
+    assert set(shown) == {m for m, *_ in rows}
+    for metric, unit, a, b, delta, regression in rows:
+        if unit == "share":
+            assert shown[metric]["baseline"] == fmt_rate(a), metric
+            assert shown[metric]["candidate"] == fmt_rate(b), metric
+            assert shown[metric]["difference"] == fmt_pp(delta), metric
+        assert (shown[metric]["regression"] == "REGRESSION") == regression, metric
+    # regressions are red, and there is a zero line under the differences
+    red = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stTable"] tbody tr')]
+        .filter(tr => getComputedStyle(tr.querySelector('td')).color === 'rgb(198, 40, 40)')
+        .map(tr => tr.innerText.split('\\t')[0].trim())"""
+    )
+    assert sorted(red) == sorted(m for m, *_, regression in rows if regression)
+    drawn = chart_svg(page, chart_index(page, "compare_deltas"))
+    assert len(drawn["marks"]["zero_line_marks"]) == 1
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_compare_page_experiment_arms(page: Any, app_url: str, analyst_copy: Path) -> None:
+    experiment, arm = mart(
+        analyst_copy, "select experiment_id, arm from marts.fct_experiment_results order by 1, 2"
+    )[0]
+    open_page(page, f"{app_url}/compare?experiment={experiment}&arm={arm}", min_charts=0)
+    page.get_by_text("An experiment's arms").click()
+    page.get_by_text(f"{experiment}: arm").wait_for()
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', state="attached"
+    )
+    screenshot(page, "compare-arms")
+    metrics = mart(
+        analyst_copy,
+        "select metric from marts.fct_experiment_results where experiment_id = ? and arm = ?",
+        [experiment, arm],
+    )
+    assert {r["metric"] for r in table_rows(page, 0)} == {m for (m,) in metrics}
+
+
+def session_task(path: Path) -> str:
+    """A task whose chain has an interaction, feedback and an outcome."""
+    return mart(
+        path,
+        "select task_id from marts.fct_review_context group by task_id "
+        "having count(distinct event_type) >= 3 and bool_or(event_type = 'outcome') "
+        "and bool_or(event_type = 'feedback') order by count(*) desc, task_id limit 1",
+    )[0][0]
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_session_page(page: Any, app_url: str, analyst_copy: Path) -> None:
+    task = session_task(analyst_copy)
+    open_page(page, f"{app_url}/session?task_id={task}", min_charts=1)
+    screenshot(page, "session")
+    events = mart(
+        analyst_copy,
+        "select event_type, coalesce(detail, ''), hours_after_task_start "
+        "from marts.fct_review_context where task_id = ? order by event_at, event_order",
+        [task],
+    )
+    shown = table_rows(page, 0)
+    assert [(r["event"], r["detail"]) for r in shown] == [(t, d) for t, d, _ in events]
+    assert {"interaction", "feedback", "outcome"} <= {t for t, _, _ in events}
+    drawn = chart_svg(page, chart_index(page, "session_timeline"))
+    timed = [h for *_, h in events if h is not None]
+    assert len(drawn["marks"]["session_events_marks"]) == len(timed)
+    assert {"interaction", "feedback", "outcome"} <= set(drawn["legend"])
+    assert page.get_by_text("after the task's first interaction, ingested").count() >= 1
+
+
+@needs_chromium
+@pytest.mark.slow
+@pytest.mark.browser
+def test_versions_drill_down_links_to_sessions(page: Any, app_url: str) -> None:
+    """The drill-down's first column links each response to its task's Session page."""
+    open_page(page, f"{app_url}/versions?workflow=support_chat", min_charts=5)
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    grid.locator('[role="gridcell"]').first.wait_for(state="attached")
+    assert grid.locator('th[role="columnheader"]').first.inner_text() == "session"
+    box = grid.bounding_box()
+    x, y = box["x"] + 45, box["y"] + 35 + 18  # the link of the first row (header 35 px)
+    page.mouse.click(x, y)  # the first click selects the cell, the second follows its link
+    with page.context.expect_page() as opened:
+        page.mouse.click(x, y)
+    session = opened.value
+    try:
+        assert "/session?task_id=" in session.url
+        task = urllib.parse.parse_qs(urllib.parse.urlparse(session.url).query)["task_id"][0]
+        session.wait_for_selector(f"text=Task {task}")
+    finally:
+        session.close()

@@ -145,16 +145,22 @@ def test_mart_equals_floop_stats_and_gbstats(gated: tuple[Path, dict], tmp_path:
                       "prior": None, "inverse": False},
     }
     keys = ("n", "num_sum", "num_sum_sq", "den_sum", "den_sum_sq", "num_den_sum")
-    pairs, srm = [], []
+    pairs = []
+    # SRM is per experiment over all its planned arms (a bandit has three)
+    srm = [
+        {"id": exp, "observed": [a["units"] for a in planned],
+         "weights": [a["planned_weight"] for a in planned]}
+        for exp in sorted({r["experiment_id"] for r in results})
+        if (planned := [a for a in stats if a["experiment_id"] == exp
+                        and a["metric"] == "primary_outcome" and a["is_planned"]])
+    ]  # fmt: skip
     for r in results:
         c = ratio_stats(arms[(r["experiment_id"], r["control_arm"], r["metric"])])
         t = ratio_stats(arms[(r["experiment_id"], r["arm"], r["metric"])])
         assert not c.pre and not t.pre  # task units: no pre-period, so no CUPED here
-        pairs.append({"id": f"{r['experiment_id']}|{r['metric']}", "kind": "ratio",
+        pairs.append({"id": f"{r['experiment_id']}|{r['arm']}|{r['metric']}", "kind": "ratio",
                       "a": {k: getattr(c, k) for k in keys},
                       "b": {k: getattr(t, k) for k in keys}, "tests": specs})
-        if r["metric"] == "primary_outcome":
-            srm.append({"id": r["experiment_id"], "observed": [c.n, t.n], "weights": [0.5, 0.5]})
         # the mart is floop.stats on the mart's own sums (the plumbing)
         again = frequentist(c, t, relative=True, sequential=True)
         assert abs(again.ci_low - r["lift_relative_seq_ci_low"]) <= TOLERANCE
@@ -164,7 +170,7 @@ def test_mart_equals_floop_stats_and_gbstats(gated: tuple[Path, dict], tmp_path:
         pytest.skip(str(exc))
     compared = 0
     for r in results:
-        theirs = ref["pairs"][f"{r['experiment_id']}|{r['metric']}"]
+        theirs = ref["pairs"][f"{r['experiment_id']}|{r['arm']}|{r['metric']}"]
         if theirs["ttest_rel"]["error"] is not None:
             continue
         ours = {

@@ -295,6 +295,34 @@ def test_first_runs_lineage_mart_lists_its_exports(env: Env, first_run: FirstRun
         con.close()
 
 
+@pytest.mark.slow
+@pytest.mark.browser
+def test_first_runs_datasets_page_shows_its_manifests(
+    env: Env, first_run: FirstRun, tmp_path: Path
+) -> None:
+    """Issue 15, in the browser: the Datasets page of the analyst copy the first `floop run`
+    published lists that run's manifests (it read "Exported manifests (0)" before)."""
+    pytest.importorskip("playwright", reason="playwright not installed (pip install -e .[dev])")
+    from playwright.sync_api import sync_playwright
+    from test_dashboard import CHROMIUM, CHROMIUM_ARGS, open_page, serve, table_rows
+
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium absent (apt-get install chromium)")
+    assert first_run.report.success
+    with serve(env.analyst, tmp_path / "streamlit.log") as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2400})
+            page.set_default_timeout(90_000)
+            open_page(page, f"{base}/datasets", min_charts=1)
+            assert page.get_by_text(f"Exported manifests ({len(POLICIES)})").count() == 1
+            assert {r["policy_name"] for r in table_rows(page, 0)} == set(POLICIES)
+        finally:
+            browser.close()
+
+
 def test_assets_are_grouped_by_layer_and_every_check_is_described(
     env: Env, first_run: FirstRun
 ) -> None:

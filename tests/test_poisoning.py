@@ -30,7 +30,7 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         main(["ingest", "--landing", str(landing), "--warehouse", str(wh), "--now", NOW, "--quiet"])
         == 0
     )
-    select = ["--select", "+fct_version_outcomes_tenant_weekly", "+int_feedback_anomalies_daily"]
+    select = ["--select", "+fct_version_outcomes_tenant_weekly", "+fct_feedback_anomalies"]
     run_dbt(["build", *select, "--indirect-selection", "cautious"], wh, now=parse_now(NOW))
     truth = json.loads((root / "landing.truth.json").read_text())["poisoning"]
     return wh, truth
@@ -43,12 +43,12 @@ def test_every_day_of_the_attack_is_flagged(attacked: tuple[Path, dict]) -> None
     try:
         flagged = con.execute(
             "select strftime(vote_date, '%Y-%m-%d'), z_score from "
-            "intermediate.int_feedback_anomalies_daily where is_flagged and tenant_id = ? "
+            "marts.fct_feedback_anomalies where is_flagged and tenant_id = ? "
             "and actor_role = ? and prompt_version = ? order by 1",
             [truth["tenant_id"], truth["actor_role"], truth["prompt_version"]],
         ).fetchall()
         elsewhere = con.execute(
-            "select count(*) from intermediate.int_feedback_anomalies_daily "
+            "select count(*) from marts.fct_feedback_anomalies "
             "where is_flagged and tenant_id <> ?",
             [truth["tenant_id"]],
         ).fetchall()

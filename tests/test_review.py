@@ -177,8 +177,8 @@ def test_review_round_trip(page: Any, setup: dict[str, Any]) -> None:
     in_marts = rows(
         wh,
         "select output_id, detail from marts.fct_review_context where event_type = 'label' "
-        "and detail like ? order by output_id",
-        (f"{LABELER}: % (taxonomy 2)",),
+        "and detail like ? and output_id in (?, ?) order by output_id",
+        (f"{LABELER}: % (taxonomy 2)", first, second),
     )
     assert sorted(in_marts) == sorted(
         [

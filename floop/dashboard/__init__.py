@@ -20,6 +20,8 @@ from floop.errors import OperationalError
 
 APP_PATH = Path(__file__).resolve().parent / "app.py"
 
+# .streamlit/config.toml says the same for `streamlit run floop/dashboard/app.py` by hand.
+TOOLBAR_MODE = "viewer"
 # The app finds its warehouse here when started without `-- --warehouse FILE`.
 WAREHOUSE_ENV = "FLOOP_DASHBOARD_WAREHOUSE"
 # ... and the landing folder the Review page writes label events into.
@@ -48,6 +50,9 @@ def streamlit_command(
         # No file watcher: the app is served, not developed, and watchers cost CPU.
         "--server.fileWatcherType",
         "none",
+        # Viewers' menu only: no Deploy button, no rerun / clear-cache developer items.
+        "--client.toolbarMode",
+        TOOLBAR_MODE,
         "--",
         "--warehouse",
         str(warehouse),

@@ -11,11 +11,13 @@ import streamlit as st
 
 from floop.dashboard.data import warehouse_path
 from floop.dashboard.views import (
+    compare,
     datasets,
     experiments,
     labels,
     overview,
     review,
+    session,
     versions,
     what_changed,
 )
@@ -28,12 +30,16 @@ def main() -> None:
         st.error(f"{warehouse} does not exist: run `floop run` first.")
         return
     # url_path values are the pages' public URLs (/versions?workflow=..&tenant=..): keep them.
+    # Streamlit serves the default page at "/" only; the hidden twin answers /overview.
     nav = st.navigation(
         [
-            st.Page(overview.render, title="Overview", url_path="overview", default=True),
+            st.Page(overview.render, title="Overview", url_path="home", default=True),
+            st.Page(overview.render, title="Overview", url_path="overview", visibility="hidden"),
             st.Page(versions.render, title="Versions", url_path="versions"),
+            st.Page(compare.render, title="Compare", url_path="compare"),
             st.Page(what_changed.render, title="What changed", url_path="what_changed"),
             st.Page(experiments.render, title="Experiments & gates", url_path="experiments"),
+            st.Page(session.render, title="Session", url_path="session"),
             st.Page(datasets.render, title="Datasets", url_path="datasets"),
             st.Page(labels.render, title="Labels", url_path="labels"),
             st.Page(review.render, title="Review", url_path="review"),

@@ -41,6 +41,8 @@ T_LABEL_TREND = "marts.fct_label_value_trend"
 T_EXPERIMENT_ARMS = "marts.fct_experiment_arms"
 T_BANDITS = "marts.fct_bandit_allocations"
 T_GATES = "marts.fct_version_gates"
+T_COMPARISONS = "marts.fct_version_comparisons_weekly"
+T_EXPERIMENT_RESULTS = "marts.fct_experiment_results"
 
 
 def warehouse_path() -> Path:
@@ -95,3 +97,12 @@ def has_table(table: str) -> bool:
         (schema, name),
     )
     return bool(found["n"].iloc[0])
+
+
+def outcome_metrics() -> dict[str, str]:
+    """Each workflow's primary outcome metric by its name in the workflow seed (support_chat ->
+    resolved): what the pages call the outcome rate of that workflow."""
+    if not has_table(T_WORKFLOWS):
+        return {}
+    df = query(f"select task_type, primary_outcome_metric from {T_WORKFLOWS}")
+    return dict(zip(df["task_type"], df["primary_outcome_metric"], strict=True))

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from floop.config import wall_clock
-from floop.dashboard.charts import missing
+from floop.dashboard.charts import missing, session_url
 from floop.dashboard.data import T_REVIEW_CONTEXT, T_TRIAGE_QUEUE, landing_path, query
 from floop.errors import FloopError
 from floop.labeling import Item, label_events, write_label_file
@@ -103,6 +103,9 @@ def _show_item(item: pd.Series, labeler: str) -> None:
         (str(item["session_id"]),),
     )
     st.table(context[CONTEXT_COLUMNS].astype("string").fillna("").reset_index(drop=True))
+    tasks = context[context["output_id"] == item["output_id"]]["task_id"].dropna()
+    if not tasks.empty:
+        st.markdown(f"[Open this task's session timeline]({session_url(tasks.iloc[0])})")
     _answer_form(item, labeler)
 
 

@@ -10,11 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from floop.dashboard.charts import (
+    SESSION_LINK,
+    SVG,
     VERSION_COLOR,
+    WEEK_OPACITY,
     chart,
     fmt_count,
     fmt_rate,
     missing,
+    session_links,
     version_label,
     week_x,
 )
@@ -26,7 +30,15 @@ from floop.dashboard.data import (
     T_WEEKLY,
     T_WORKFLOWS,
     has_table,
+    outcome_metrics,
     query,
+)
+from floop.dashboard.weeks import (
+    provisional_note,
+    running_week,
+    select_week,
+    week_label,
+    week_status,
 )
 
 ALL_TENANTS = "All tenants"
@@ -35,38 +47,58 @@ RATE = "primary_outcome_rate"
 RATE_LOW = "primary_outcome_rate_ci_low"
 RATE_HIGH = "primary_outcome_rate_ci_high"
 
-# (mart columns, value name, title, chart key, percent axis): one line chart each
+# One line chart each: (mart column -> name in the legend, y title, chart key, axis format).
+# The measures of one chart differ by point shape and dash, and the legend shows both.
 LINE_CHARTS = [
     (
-        ["thumbs_up_share", "weighted_thumbs_up_share"],
-        "share",
+        {"thumbs_up_share": "raw", "weighted_thumbs_up_share": "trust-weighted"},
+        "thumbs-up share",
         "Thumbs-up share: raw vs trust-weighted",
         "thumbs",
-        True,
+        "%",
     ),
     (
-        ["edit_distance_mean", "retry_rate", "abandon_rate", "escalation_rate"],
-        "rate",
-        "Implicit signals",
+        {
+            "retry_rate": "retried",
+            "abandon_rate": "abandoned",
+            "escalation_rate": "escalated",
+        },
+        "share of interactions",
+        "Implicit signals: share of interactions retried, abandoned, escalated",
         "implicit",
-        True,
+        "%",
     ),
     (
-        ["server_latency_p50_ms", "server_latency_p95_ms"],
-        "ms",
+        {"edit_distance_mean": "mean edit distance"},
+        "edit distance (mean over edits)",
+        "Implicit signal: how much users edit a response (mean edit distance, not a share)",
+        "edits",
+        ".2f",
+    ),
+    (
+        {"server_latency_p50_ms": "p50", "server_latency_p95_ms": "p95"},
+        "server latency (ms)",
         "Server latency (p50, p95)",
         "latency",
-        False,
+        ",.0f",
     ),
-    (["input_tokens_total", "output_tokens_total"], "tokens", "Tokens", "tokens", False),
     (
-        ["eval_pass_rate", "golden_pass_rate"],
-        "rate",
+        {"input_tokens_total": "input", "output_tokens_total": "output"},
+        "tokens per week",
+        "Tokens (sum over the week)",
+        "tokens",
+        ",.0f",
+    ),
+    (
+        {"eval_pass_rate": "evaluations", "golden_pass_rate": "golden tasks"},
+        "pass rate",
         "Evaluation and golden-task pass rates",
         "evals",
-        True,
+        "%",
     ),
 ]
+SHAPES = ["circle", "square", "triangle-up", "diamond"]
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]]
 REGISTRY_COLUMNS = [
     "version_kind",
     "version_id",
@@ -123,10 +155,14 @@ def render() -> None:
         return
     df["version"] = version_label(df)
     df = df.sort_values([WEEK, "version"])
-    _latest_table(df)
-    _outcome_chart(df)
-    for columns, value_name, title, key, percent in LINE_CHARTS:
-        _long_lines(df, columns, value_name, title, key, percent)
+    running = running_week()
+    df["week_status"] = week_status(df[WEEK], running)
+    df["week_label"] = [week_label(w, running) for w in df[WEEK]]
+    metric = outcome_metrics().get(workflow, "outcome")
+    _week_table(df, metric)
+    _outcome_chart(df, metric)
+    for columns, y_title, title, key, axis_format in LINE_CHARTS:
+        _long_lines(df, columns, y_title, title, key, axis_format)
     _goldens(workflow)
     _version_registry(df)
     _drill_down(workflow, tenant, df)
@@ -153,57 +189,88 @@ def _select(label: str, options: list[str], param: str) -> str:
     return value
 
 
-def _latest_table(df: pd.DataFrame) -> None:
-    latest = df[df[WEEK] == df[WEEK].max()]
-    st.subheader(f"Latest week ({pd.Timestamp(df[WEEK].max()).date()})")
-    rows = [
+def _week_table(df: pd.DataFrame, metric: str) -> None:
+    """One week's rows per version: the last complete week unless another is chosen."""
+    week = select_week(list(df[WEEK]), key="versions_week")
+    rows = df[df[WEEK] == week]
+    st.subheader(f"Week of {rows['week_label'].iloc[0]}: {metric} rate per version")
+    provisional_note(week)
+    table = [
         {
             "version": r["version"],
+            "week": r["week_label"],
             "interactions": fmt_count(r["interactions"]),
-            "primary outcome rate": fmt_rate(r[RATE]),
+            f"{metric} rate": fmt_rate(r[RATE]),
             "95% interval": f"{fmt_rate(r[RATE_LOW])} – {fmt_rate(r[RATE_HIGH])}",
             "outcomes": f"{fmt_count(r['primary_outcome_rate_numerator'])} / "
             f"{fmt_count(r['primary_outcome_rate_denominator'])}",
         }
-        for _, r in latest.iterrows()
+        for _, r in rows.iterrows()
     ]
-    st.table(pd.DataFrame(rows))
+    st.table(pd.DataFrame(table))
 
 
-def _outcome_chart(df: pd.DataFrame) -> None:
-    st.subheader("Primary outcome rate per version, with 95% Wilson interval")
-    base = alt.Chart(df.dropna(subset=[RATE])).encode(x=week_x(WEEK), color=VERSION_COLOR)
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y(f"{RATE_LOW}:Q"), y2=f"{RATE_HIGH}:Q")
-    line = base.mark_line(point=True).encode(
-        y=alt.Y(f"{RATE}:Q", title="primary outcome rate", axis=alt.Axis(format="%")),
-        tooltip=["version", WEEK, RATE, RATE_LOW, RATE_HIGH],
+def _outcome_chart(df: pd.DataFrame, metric: str) -> None:
+    st.subheader(f"{metric} rate per version, with its 95% Wilson interval")
+    plot = df.dropna(subset=[RATE])
+    x = week_x(WEEK, df[WEEK])
+    base = alt.Chart(plot).encode(x=x, color=VERSION_COLOR)
+    band = base.mark_area(opacity=0.3).encode(y=alt.Y(f"{RATE_LOW}:Q"), y2=f"{RATE_HIGH}:Q")
+    edges = [
+        base.mark_line(strokeWidth=1, opacity=0.6).encode(y=f"{bound}:Q")
+        for bound in (RATE_LOW, RATE_HIGH)
+    ]
+    line = base.mark_line().encode(
+        y=alt.Y(f"{RATE}:Q", title=f"{metric} rate", axis=alt.Axis(format="%"))
     )
-    chart(alt.layer(band, line), key="versions_outcome")
+    points = base.mark_point(filled=True, size=60).encode(
+        y=f"{RATE}:Q",
+        opacity=WEEK_OPACITY,
+        tooltip=["version", "week_label", RATE, RATE_LOW, RATE_HIGH],
+    )
+    chart(alt.layer(band, *edges, line, points).properties(usermeta=SVG), key="versions_outcome")
 
 
 def _long_lines(
     df: pd.DataFrame,
-    value_cols: list[str],
-    value_name: str,
+    columns: dict[str, str],
+    y_title: str,
     title: str,
     key: str,
-    percent: bool,
+    axis_format: str,
 ) -> None:
     st.subheader(title)
     long = df.melt(
-        id_vars=[WEEK, "version"], value_vars=value_cols, var_name="measure", value_name=value_name
-    ).dropna(subset=[value_name])
-    axis = alt.Axis(format="%") if percent else alt.Axis()
+        id_vars=[WEEK, "version", "week_label", "week_status"],
+        value_vars=list(columns),
+        var_name="column",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long["measure"] = long["column"].map(columns)
+    names = list(columns.values())
+    # one legend for shape and dash (same field, same title): it shows both marks
+    shape = alt.Shape(
+        "measure:N",
+        title="measure",
+        scale=alt.Scale(domain=names, range=SHAPES[: len(names)]),
+        legend=alt.Legend(orient="bottom", labelLimit=400, symbolStrokeWidth=2),
+    )
+    dash = alt.StrokeDash(
+        "measure:N", title="measure", scale=alt.Scale(domain=names, range=DASHES[: len(names)])
+    )
+    axis = alt.Axis(format=axis_format)
+    base = alt.Chart(long).encode(
+        x=week_x(WEEK, df[WEEK]), y=alt.Y("value:Q", title=y_title, axis=axis), color=VERSION_COLOR
+    )
     chart(
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=week_x(WEEK),
-            y=alt.Y(f"{value_name}:Q", axis=axis),
-            color=VERSION_COLOR,
-            strokeDash=alt.StrokeDash("measure:N"),
-            tooltip=["version", WEEK, "measure", value_name],
-        ),
+        alt.layer(
+            base.mark_line().encode(strokeDash=dash, detail="measure:N"),
+            base.mark_point(filled=True, size=60).encode(
+                shape=shape,
+                opacity=WEEK_OPACITY,
+                tooltip=["version", "week_label", "measure", "value"],
+            ),
+        ).properties(usermeta=SVG),
         key=f"versions_{key}",
     )
 
@@ -286,7 +353,10 @@ def _drill_down(workflow: str, tenant: str, df: pd.DataFrame) -> None:
     if not has_table(T_INTERACTIONS):
         return
     st.subheader("Drill down: newest interactions of a version")
-    versions = sorted(df["version"].unique())
+    # the busiest version first (golden-only versions have no interactions to list)
+    busiest = df.groupby("version")["interactions"].sum()
+    busiest = busiest.sort_values(ascending=False, kind="stable")
+    versions = list(busiest.index)
     chosen = st.selectbox("Version", versions, key="drill_version")
     row = df[df["version"] == chosen].iloc[0]
     where = ["task_type = ?", "prompt_version = ?", "model_id = ?", "model_version = ?"]
@@ -305,5 +375,9 @@ def _drill_down(workflow: str, tenant: str, df: pd.DataFrame) -> None:
         f"where {' and '.join(where)} order by interacted_at desc limit 200",
         tuple(params),
     )
-    st.caption(f"{len(rows)} newest interactions (at most 200), shadow responses included.")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(
+        f"{len(rows)} newest interactions (at most 200), shadow responses included; the "
+        "session column opens a task's chain of events."
+    )
+    rows.insert(0, "session", session_links(rows["task_id"]))
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={"session": SESSION_LINK})

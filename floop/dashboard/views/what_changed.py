@@ -7,11 +7,29 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from floop.dashboard.charts import SVG, VERDICT_COLOR, chart, fmt_pp, fmt_rate, missing
-from floop.dashboard.data import T_CHANGES, T_WEEKLY, query
+from floop.dashboard.charts import (
+    SVG,
+    VERDICT_COLOR,
+    chart,
+    fmt_pp,
+    fmt_rate,
+    missing,
+    week_opacity,
+)
+from floop.dashboard.data import T_CHANGES, query
+from floop.dashboard.weeks import (
+    COMPLETE,
+    PROVISIONAL,
+    is_running,
+    provisional_note,
+    running_week,
+    select_week,
+    week_label,
+    week_status,
+)
 
 CHANGE_COLUMNS = {
-    # mart column -> header on screen (rates as percentages, shares as percentages)
+    # mart column -> header on screen; two tables, so that no column runs off the screen
     "task_type": "workflow",
     "version_kind": "kind",
     "version_id": "version",
@@ -21,9 +39,12 @@ CHANGE_COLUMNS = {
     "outcome_rate": "outcome rate",
     "baseline_outcome_rate": "before",
     "outcome_delta": "delta",
-    "outcome_delta_ci_low": "delta low",
-    "outcome_delta_ci_high": "delta high",
+    "outcome_delta_ci": "95% interval",
     "verdict": "verdict",
+}
+SIGNAL_COLUMNS = {
+    "task_type": "workflow",
+    "version_id": "version",
     "thumbs_up_share_delta": "thumbs Δ",
     "weighted_thumbs_up_share_delta": "weighted thumbs Δ",
     "retry_rate_delta": "retry Δ",
@@ -47,17 +68,26 @@ POINT_COLUMNS = {
 }
 
 
-def change_table(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the changes mart as shown: chosen columns, percentages formatted."""
-    out = df[list(CHANGE_COLUMNS)].copy()
-    for c in CHANGE_COLUMNS:
+def change_table(df: pd.DataFrame, columns: dict[str, str], provisional: bool) -> pd.DataFrame:
+    """The rows of the changes mart as shown: chosen columns, shares in %, differences in pp;
+    a running week's verdict is `provisional`, never helped or hurt."""
+    df = df.assign(
+        outcome_delta_ci=[
+            f"{fmt_pp(lo)} – {fmt_pp(hi)}"
+            for lo, hi in zip(df["outcome_delta_ci_low"], df["outcome_delta_ci_high"], strict=True)
+        ]
+    )
+    if provisional:
+        df = df.assign(verdict=PROVISIONAL)
+    out = df[list(columns)].copy()
+    for c in columns:
         if c in PERCENT_COLUMNS:
             out[c] = out[c].map(fmt_rate)
         elif c in POINT_COLUMNS:
             out[c] = out[c].map(fmt_pp)
         else:
             out[c] = out[c].astype("string").fillna("")
-    return out.rename(columns=CHANGE_COLUMNS).reset_index(drop=True)
+    return out.rename(columns=columns).reset_index(drop=True)
 
 
 def render() -> None:
@@ -75,38 +105,22 @@ def render() -> None:
     if df.empty:
         st.info("No version changes recorded.")
         return
-    chosen = _select_week(df)
+    chosen = select_week(list(df["interaction_week"]), key="select_week")
+    running = running_week()
     rows = df[df["interaction_week"] == chosen]
-    label = str(pd.Timestamp(chosen).date())
-    st.subheader(f"Changes in the week of {label}")
-    st.table(change_table(rows))
-    _delta_chart(df)
+    st.subheader(f"Changes in the week of {week_label(chosen, running)}")
+    provisional_note(chosen)
+    st.table(change_table(rows, CHANGE_COLUMNS, is_running(chosen, running)))
+    st.subheader("Do feedback and implicit signals agree?")
+    st.table(change_table(rows, SIGNAL_COLUMNS, is_running(chosen, running)))
+    _delta_chart(df, running)
 
 
-def _select_week(df: pd.DataFrame) -> object:
-    """The week chosen in a selectbox kept in the URL (?week=YYYY-MM-DD); by default the last
-    complete week of the data (the week before the latest week with interactions: that one is
-    still running), else the latest week with a change. Computed here, at query time: a
-    stored "weeks ago" would be frozen at the build's clock."""
-    weeks = sorted(df["interaction_week"].unique(), reverse=True)
-    default = 0
-    last_complete = query(f"select max(interaction_week) - interval 7 day as week from {T_WEEKLY}")[
-        "week"
-    ].iloc[0]
-    if not pd.isna(last_complete) and pd.Timestamp(last_complete) in set(map(pd.Timestamp, weeks)):
-        default = [pd.Timestamp(w) for w in weeks].index(pd.Timestamp(last_complete))
-    labels = [str(pd.Timestamp(w).date()) for w in weeks]
-    wanted = st.query_params.get("week")
-    index = labels.index(wanted) if wanted in labels else default
-    chosen = st.selectbox("Week", labels, index=index, key="select_week")
-    st.query_params["week"] = chosen
-    return weeks[labels.index(chosen)]
-
-
-def _delta_chart(df: pd.DataFrame) -> None:
+def _delta_chart(df: pd.DataFrame, running: pd.Timestamp | None) -> None:
     """Every change's delta in percentage points, where the verdict rests on: the stratified
     delta when the change overlapped another and strata held, else the before/after one; a
-    zero line; the running week (the latest week with interactions) marked provisional."""
+    zero line; the running week (the latest week with interactions) marked provisional: its
+    points lighter, coloured `provisional` instead of a verdict."""
     plot = df.dropna(subset=["outcome_delta"]).copy()
     stratified = plot["verdict_basis"] == "stratified"
     for side in ("", "_ci_low", "_ci_high"):
@@ -114,11 +128,9 @@ def _delta_chart(df: pd.DataFrame) -> None:
         shown = plot[f"stratified_outcome_delta{side}"].where(stratified, before_after)
         plot[f"delta_pp{side}"] = shown * 100  # a share difference shown in percentage points
     plot["change"] = plot["task_type"] + " | " + plot["version_kind"] + " | " + plot["version_id"]
-    running = query(f"select max(interaction_week) as week from {T_WEEKLY}")["week"].iloc[0]
-    plot["week"] = [
-        f"{pd.Timestamp(w).date()}" + (" (provisional)" if pd.Timestamp(w) == running else "")
-        for w in plot["interaction_week"]
-    ]
+    plot["week"] = [week_label(w, running) for w in plot["interaction_week"]]
+    plot["week_status"] = week_status(plot["interaction_week"], running)
+    plot["verdict"] = plot["verdict"].where(plot["week_status"] == COMPLETE, PROVISIONAL)
     base = alt.Chart(plot).encode(
         y=alt.Y("change:N", title=None, axis=alt.Axis(labelLimit=400)), color=VERDICT_COLOR
     )
@@ -138,6 +150,7 @@ def _delta_chart(df: pd.DataFrame) -> None:
         base.mark_point(filled=True, size=60)
         .encode(
             x="delta_pp:Q",
+            opacity=week_opacity(legend=False),
             tooltip=["change", "week", "delta_pp", "delta_pp_ci_low", "delta_pp_ci_high"]
             + ["verdict"],
         )

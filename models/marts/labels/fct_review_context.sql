@@ -1,14 +1,11 @@
--- The chain of events a labeler sees for a queued response (the Review page). Grain: one row
--- per (session_id, event_id) over the sessions of fct_triage_queue's items: the session's
--- interactions (versions, retrieved and cited documents), their feedback (comments only
--- redacted), evaluations and labels, and the outcomes of their tasks. Person keys are left
--- out; text exists only redacted.
-with sessions as (
-    select distinct session_id
-    from {{ ref('fct_triage_queue') }}
-),
-
-interactions as (
+-- The chain of events of a session: what a labeler sees for a queued response (the Review
+-- page) and the dashboard's Session page for any task. Grain: one row per (session_id,
+-- event_id) over every session: the session's interactions (versions, retrieved and cited
+-- documents), their feedback (comments only redacted), evaluations and labels, and the
+-- outcomes of their tasks, each with its ingest time, its lateness and its time after the
+-- task's first interaction. Person keys are left out;
+-- text exists only redacted.
+with interactions as (
     select
         session_id,
         event_id,
@@ -22,9 +19,9 @@ interactions as (
         knowledge_version,
         is_shadow,
         retrieval_ids,
-        cited_ids
+        cited_ids,
+        ingested_at
     from {{ ref('stg_interactions') }}
-    where session_id in (select sessions.session_id from sessions)
 ),
 
 feedback as (
@@ -36,7 +33,8 @@ feedback as (
         feedback_value,
         feedback_text_redacted,
         document_id,
-        actor_role
+        actor_role,
+        ingested_at
     from {{ ref('stg_feedback') }}
     where output_id in (select interactions.output_id from interactions)
 ),
@@ -49,7 +47,8 @@ evaluations as (
         evaluator_id,
         eval_metric,
         eval_value,
-        eval_passed
+        eval_passed,
+        ingested_at
     from {{ ref('stg_evaluations') }}
     where output_id in (select interactions.output_id from interactions)
 ),
@@ -62,7 +61,8 @@ labels as (
         labeler_id,
         label_name,
         taxonomy_version,
-        label_value
+        label_value,
+        ingested_at
     from {{ ref('stg_labels') }}
     where output_id in (select interactions.output_id from interactions)
 ),
@@ -73,7 +73,8 @@ outcomes as (
         task_id,
         event_at,
         outcome_metric_name,
-        outcome_metric_value
+        outcome_metric_value,
+        ingested_at
     from {{ ref('stg_outcomes') }}
     where task_id in (select interactions.task_id from interactions)
 ),
@@ -99,6 +100,7 @@ chain as (
         event_id,
         'interaction' as event_type,
         event_at,
+        ingested_at,
         output_id,
         task_id,
         prompt_version,
@@ -118,6 +120,7 @@ chain as (
         feedback.event_id,
         'feedback' as event_type,
         feedback.event_at,
+        feedback.ingested_at,
         feedback.output_id,
         output_sessions.task_id,
         null as prompt_version,
@@ -142,6 +145,7 @@ chain as (
         evaluations.event_id,
         'evaluation' as event_type,
         evaluations.event_at,
+        evaluations.ingested_at,
         evaluations.output_id,
         output_sessions.task_id,
         null as prompt_version,
@@ -166,6 +170,7 @@ chain as (
         labels.event_id,
         'label' as event_type,
         labels.event_at,
+        labels.ingested_at,
         labels.output_id,
         output_sessions.task_id,
         null as prompt_version,
@@ -187,6 +192,7 @@ chain as (
         outcomes.event_id,
         'outcome' as event_type,
         outcomes.event_at,
+        outcomes.ingested_at,
         null as output_id,
         outcomes.task_id,
         null as prompt_version,
@@ -203,12 +209,25 @@ chain as (
     inner join task_sessions on outcomes.task_id = task_sessions.task_id
 ),
 
+timed as (
+    select
+        *,
+        min(case when event_type = 'interaction' then event_at end)
+            over (partition by task_id)
+            as task_started_at
+    from chain
+),
+
 final as (
     select
         session_id,
         event_id,
         event_type,
         event_at,
+        ingested_at,
+        {{ datediff('event_at', 'ingested_at', 'second') }} / 3600.0 as lateness_hours,
+        {{ datediff('task_started_at', 'event_at', 'second') }} / 3600.0
+            as hours_after_task_start,
         row_number() over (
             partition by session_id order by event_at asc, event_type asc, event_id asc
         ) as event_order,
@@ -224,7 +243,7 @@ final as (
         event_kind,
         event_value,
         detail
-    from chain
+    from timed
 )
 
 select * from final
