@@ -127,6 +127,8 @@ class BuildPlan:
     select: list[str] = field(default_factory=list)
     # False when only tests that read the clock are selected: no table changes
     changes_tables: bool = True
+    # the models, seeds and snapshots `select` leaves out (names), when it selects
+    unchanged: list[str] = field(default_factory=list)
 
     @property
     def select_args(self) -> list[str]:
@@ -164,7 +166,31 @@ def plan_build(
         else:
             plan.reason = "sources changed: " + ", ".join(changed)
             plan.select = [f"{s}+" for s in changed] + tests
+            plan.unchanged = not_downstream(manifest, changed)
     return plan
+
+
+def not_downstream(manifest: dict[str, Any], selectors: list[str]) -> list[str]:
+    """Names of the models, seeds and snapshots that read none of the sources SELECTORS
+    (`source:<source>.<name>`), directly or through other nodes (the manifest's child_map).
+    As an `--exclude` this narrows a selection dagster-dbt unions with its own `fqn:*`."""
+    names = {
+        f"source:{s['source_name']}.{s['name']}": uid
+        for uid, s in manifest.get("sources", {}).items()
+    }
+    children = manifest.get("child_map", {})
+    todo = [names[s] for s in selectors if s in names]
+    reached = set(todo)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                todo.append(child)
+    return sorted(
+        n["name"]
+        for uid, n in manifest.get("nodes", {}).items()
+        if n.get("resource_type") in ("model", "seed", "snapshot") and uid not in reached
+    )
 
 
 def record_build(layout: Layout, manifest: dict[str, Any], plan: BuildPlan, now: datetime) -> None:

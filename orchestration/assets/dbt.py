@@ -42,10 +42,13 @@ def _build(
         f"{len(context.selected_asset_check_keys):,} tests"
         + (f", only {select[1]}" if select else "")
     )
+    # dagster-dbt adds its own `--select fqn:*` (a union with a --select here): the plan's
+    # selection is given as what it leaves out (excludes are a union too)
+    narrow = ["--exclude", " ".join(plan.unchanged)] if plan is not None and plan.unchanged else []
     built: set[dg.AssetKey] = set()
     for event in (
         dbt_for_run(dbt, floop.layout(), run_now(context))
-        .cli(["build", *select], context=context, target_path=project.target_path)
+        .cli(["build", *narrow], context=context, target_path=project.target_path)
         .stream()
     ):
         if isinstance(event, dg.Output):
@@ -56,10 +59,7 @@ def _build(
     if plan is not None and select:
         unchanged = f"not rebuilt: none of its inputs changed ({plan.reason})"
         for key in sorted(set(context.selected_asset_keys) - built, key=lambda k: k.path):
-            if plan.changes_tables:
-                yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
-            else:  # only tests ran: the steps downstream are skipped, as with nothing new
-                yield dg.AssetObservation(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
+            yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
 
 
 def build_dbt_assets(
@@ -84,7 +84,9 @@ def build_dbt_assets(
         # Only a build of the whole step may be skipped or recorded as the last build.
         whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
         plan = plan_build(layout, manifest, now) if whole else None
-        if plan is not None and not plan.build:
+        if plan is not None and not (plan.build and plan.changes_tables):
+            # nothing new (or a new day for the tests that read the clock alone: they run with
+            # the next build that has new data)
             progress_logger(context)(f"dbt build skipped: {plan.reason}")
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 yield dg.AssetObservation(asset_key=key, metadata={SKIPPED_BUILD: plan.reason})
