@@ -187,7 +187,7 @@ def not_downstream(manifest: dict[str, Any], selectors: list[str]) -> list[str]:
                 reached.add(child)
                 todo.append(child)
     return sorted(
-        n["name"]
+        n.get("name") or uid.rsplit(".", 1)[-1]
         for uid, n in manifest.get("nodes", {}).items()
         if n.get("resource_type") in ("model", "seed", "snapshot") and uid not in reached
     )
