@@ -11,6 +11,7 @@ reported materialized with the reason (its table is as current as its inputs), s
 steps downstream of it and of a rebuilt model still run."""
 
 from collections.abc import Iterator, Sequence
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
@@ -35,7 +36,8 @@ def _build(
     plan: BuildPlan | None = None,
 ) -> Iterator[Any]:
     """`dbt build` of the step's selection (narrowed to PLAN's), streamed: each model and test
-    as it finishes; then the assets PLAN left out, as unchanged."""
+    as it finishes; first the assets PLAN leaves out, as unchanged (Dagster wants a step's
+    assets in topological order, and what PLAN leaves out reads nothing it builds)."""
     select = plan.select_args if plan is not None else []
     progress_logger(context)(
         f"dbt build: {len(context.selected_asset_keys):,} assets, "
@@ -45,21 +47,25 @@ def _build(
     # dagster-dbt adds its own `--select fqn:*` (a union with a --select here): the plan's
     # selection is given as what it leaves out (excludes are a union too)
     narrow = ["--exclude", " ".join(plan.unchanged)] if plan is not None and plan.unchanged else []
-    built: set[dg.AssetKey] = set()
-    for event in (
+    if plan is not None and narrow:
+        yield from _unchanged(context, plan)
+    yield from (
         dbt_for_run(dbt, floop.layout(), run_now(context))
         .cli(["build", *narrow], context=context, target_path=project.target_path)
         .stream()
-    ):
-        if isinstance(event, dg.Output):
-            built.add(context.asset_key_for_output(event.output_name))
-        elif isinstance(event, dg.AssetMaterialization | dg.MaterializeResult) and event.asset_key:
-            built.add(event.asset_key)
-        yield event
-    if plan is not None and select:
-        unchanged = f"not rebuilt: none of its inputs changed ({plan.reason})"
-        for key in sorted(set(context.selected_asset_keys) - built, key=lambda k: k.path):
-            yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: unchanged})
+    )
+
+
+def _unchanged(context: dg.AssetExecutionContext, plan: BuildPlan) -> Iterator[Any]:
+    """The step's assets PLAN does not rebuild, reported materialized with the reason (their
+    tables are as current as their inputs), in topological order."""
+    names = set(plan.unchanged)
+    keys = {k for k in context.selected_asset_keys if k.path[-1] in names}
+    deps = context.assets_def.asset_deps
+    order = TopologicalSorter({k: set(deps.get(k, set())) & keys for k in keys}).static_order()
+    reason = f"not rebuilt: none of its inputs changed ({plan.reason})"
+    for key in order:
+        yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: reason})
 
 
 def build_dbt_assets(
