@@ -6,13 +6,15 @@ data, each against its limit, as one table (and JSON).
 Simulates N interactions once into WORKDIR/simulated (kept: a second call with the same scale
 reuses it), then on a fresh warehouse:
   ingest      `floop ingest` (contract checks and GX) of every day but the last, against
-              DuckDB's plain `read_json` of the same files (the ingest limit);
+              DuckDB's plain `read_json` of the same files (the ingest limit); GX's share:
+              the same load validated again, on a copy, in a process of its own;
   full        `dbt run --full-refresh` of every model, against the hand-written wide SQL of
               benchmarks/bench_dbt.py (the build limit); `dbt test` after it; the slowest
               models from dbt's run_results.json;
   memory      (--memory-compare) the full build again with DuckDB's default memory limit (80%
               of RAM) instead of the profile's FLOOP_DUCKDB_MEMORY_LIMIT (4 GB unless set);
-  incremental the last day ingested, then `dbt run` (incremental models on what it touched);
+  incremental the last day ingested, then `dbt run` of what `floop run` would build
+              (floop.build_state: the models downstream of the sources that changed);
   no-op       `floop run` twice more on the same landing (nothing new): the second is the
               steady state; Dagster's own share is the run's wall time outside its steps.
 Every step runs as a child process: its wall and CPU time (all threads) and peak memory are
@@ -41,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_dbt import HAND_WRITTEN_WIDE_SQL  # noqa: E402
 
-from floop.config import Layout  # noqa: E402
+from floop.build_state import plan_build, record_build  # noqa: E402
+from floop.config import Layout, parse_now  # noqa: E402
 from floop.dbt import child_env, dbt_executable, key_env  # noqa: E402
 
 INTERACTIONS_PER_TASK = 1.3  # the simulator's average (retries, shadow runs)
@@ -158,10 +161,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     step("read_json (limit)", _child([*me, "--_read-json", str(run_dir / "plain.duckdb"), *files]))
     step("ingest", _child([FLOOP, "ingest", "--landing", str(landing), "--warehouse", str(wh),
                            "--now", history_now, "--quiet"]))  # fmt: skip
+    step("GX of that load (again)", _child([*me, "--_gx", str(wh), history_now]))
     n = _scalar(wh, "select count(distinct output_id) from raw.interaction_events")
     _dbt(["seed"], layout, history_now)
     step("full build (dbt run)", _dbt(["run", "--full-refresh"], layout, history_now))
     profile = slowest_models(layout)
+    manifest = json.loads((layout.dbt_target / "manifest.json").read_text())
+    built = parse_now(history_now)
+    record_build(layout, manifest, plan_build(layout, manifest, built), built)
     step("hand-written (limit)", _child([*me, "--_hand", str(wh)]))
     if "test" not in args.skip:
         step("dbt test", _dbt(["test"], layout, history_now))
@@ -171,18 +178,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     link_days(simulated, landing, before=None)
     step("ingest extra day", _child([FLOOP, "ingest", "--landing", str(landing), "--warehouse",
                                      str(wh), "--now", extra_now, "--quiet"]))  # fmt: skip
-    step("incremental day (dbt run)", _dbt(["run"], layout, extra_now))
+    plan = plan_build(layout, manifest, parse_now(extra_now))
+    step("incremental day (dbt run)", _dbt(["run", *plan.select_args], layout, extra_now),
+         selected=" ".join(plan.select) or "all")  # fmt: skip
     inc_profile = slowest_models(layout)
-    env = {"DAGSTER_HOME": str(run_dir / "dagster_home")}
-    cmd = [FLOOP, "run", "--landing", str(landing), "--warehouse", str(wh), "--now", extra_now]
-    res = step("floop run (catch-up)", _child(cmd, env))
-    for i in range(1 if "noop" in args.skip else 2):
-        res = step(f"floop run, no new data #{i + 1}", _child(cmd, env))
-        steps, total = _steps_of(str(res["output"]))
-        rows[f"floop run, no new data #{i + 1}"]["dagster_overhead_s"] = round(total - steps, 2)
-        rows[f"floop run, no new data #{i + 1}"]["steps_s"] = round(steps, 2)
-    imp = _child([sys.executable, "-c", "import orchestration.runner"])
-    step("import dagster + assets", imp)
+    if "runs" not in args.skip:
+        floop_runs(run_dir, landing, wh, extra_now, step, rows, "noop" in args.skip)
     return {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -197,6 +198,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def floop_runs(
+    run_dir: Path, landing: Path, wh: Path, now: str, step: Any, rows: dict, one_noop: bool
+) -> None:
+    """`floop run` catching up, then with no new data (once or twice), and Dagster's import."""
+    env = {"DAGSTER_HOME": str(run_dir / "dagster_home")}
+    cmd = [FLOOP, "run", "--landing", str(landing), "--warehouse", str(wh), "--now", now]
+    step("floop run (catch-up)", _child(cmd, env))
+    for i in range(1 if one_noop else 2):
+        res = step(f"floop run, no new data #{i + 1}", _child(cmd, env))
+        steps, total = _steps_of(str(res["output"]))
+        rows[f"floop run, no new data #{i + 1}"]["dagster_overhead_s"] = round(total - steps, 2)
+        rows[f"floop run, no new data #{i + 1}"]["steps_s"] = round(steps, 2)
+    step("import dagster + assets", _child([sys.executable, "-c", "import orchestration.runner"]))
+
+
 def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     def r(a: str, b: str, key: str) -> float | None:
         if a not in rows or b not in rows or not rows[b][key]:
@@ -206,6 +222,8 @@ def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     out = {
         "ingest_speed_vs_read_json_wall": r("read_json (limit)", "ingest", "wall_s"),
         "ingest_speed_vs_read_json_cpu": r("read_json (limit)", "ingest", "cpu_s"),
+        "gx_share_of_ingest_wall": r("GX of that load (again)", "ingest", "wall_s"),
+        "gx_share_of_ingest_cpu": r("GX of that load (again)", "ingest", "cpu_s"),
         "full_build_vs_limit_wall": r("full build (dbt run)", "hand-written (limit)", "wall_s"),
         "full_build_vs_limit_cpu": r("full build (dbt run)", "hand-written (limit)", "cpu_s"),
         "incremental_vs_full_wall": r(
@@ -269,8 +287,28 @@ def _hand(warehouse: str) -> None:
     con.close()
 
 
+def _gx(warehouse: str, now: str) -> None:
+    """GX on the last load of WAREHOUSE, on a copy (its results are not kept)."""
+    from floop.quality import validate_load  # here: its import is part of what is measured
+
+    copy = Path(warehouse).with_name("gx-copy.duckdb")
+    shutil.copy(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        load_id = con.execute(
+            "select load_id from raw.ingest_ledger order by ingested_at desc limit 1"
+        ).fetchone()[0]  # type: ignore[index]
+        validate_load(con, load_id, copy, parse_now(now))
+    finally:
+        con.close()
+        copy.unlink(missing_ok=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--_gx"]:
+        _gx(argv[1], argv[2])
+        return 0
     if argv[:1] == ["--_read-json"]:
         _read_json(argv[1], argv[2:])
         return 0
@@ -283,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", type=Path, required=True, help="cache and scratch folder")
     p.add_argument("--json", type=Path, default=None, help="write the results here")
     p.add_argument(
-        "--skip", default="", help="comma-separated: test, memory, noop (the second no-op run)"
+        "--skip",
+        default="",
+        help="comma-separated: test, memory, noop (the second no-op run), runs (every floop run)",
     )
     args = p.parse_args(argv)
     args.skip = set(filter(None, args.skip.split(",")))

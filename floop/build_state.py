@@ -2,11 +2,15 @@
 
 The models' results depend on the dbt project (its files) and on the sources it reads (the
 raw tables `floop ingest` writes, the registry `floop export` writes); no model reads the
-clock (`floop_now()` is used by none; if one ever does, the day is an input too). After a
+clock (`floop_now()`: when a model or snapshot does, the day is an input of the whole project;
+the tests that do are run again on a new day, `clock_tests`). After a
 successful build of the whole project the fingerprint of both is saved beside dbt's files
 (`Layout.dbt_build_state`); the next build compares:
 
-- no saved state, or the project changed, or a raw source changed: build everything;
+- no saved state, or the project changed: build everything;
+- some sources changed: build what reads them, `source:<name>+` of each (`BuildPlan.select`);
+  a model none of whose inputs changed would compute what it holds already, so it is not run
+  (an incremental day no longer pays dbt's ~1 s per model for the models it cannot touch);
 - nothing changed: build nothing (`floop run` with no new data).
 
 The dataset registry is a source too (the lineage mart reads it) but not a reason to build:
@@ -53,9 +57,26 @@ def project_fingerprint(project_dir: Path = PROJECT_DIR) -> str:
     return h.hexdigest()
 
 
+def _reads_clock(node: dict[str, Any]) -> bool:
+    return "floop_now" in (node.get("raw_code") or "")
+
+
 def uses_clock(manifest: dict[str, Any]) -> bool:
-    """Whether any model, test or snapshot calls `floop_now()` (then the day is an input)."""
-    return any("floop_now" in (n.get("raw_code") or "") for n in manifest.get("nodes", {}).values())
+    """Whether a model or snapshot calls `floop_now()` (then the day is an input of what is
+    built). A test reading the clock changes no table: `clock_tests`."""
+    return any(
+        _reads_clock(n) and n.get("resource_type", "model") in ("model", "snapshot")
+        for n in manifest.get("nodes", {}).values()
+    )
+
+
+def clock_tests(manifest: dict[str, Any]) -> list[str]:
+    """The names of the tests that call `floop_now()`: run again when the day changed."""
+    return sorted(
+        n["name"]
+        for n in manifest.get("nodes", {}).values()
+        if n.get("resource_type") == "test" and _reads_clock(n)
+    )
 
 
 def sources(manifest: dict[str, Any]) -> dict[str, str]:
@@ -97,12 +118,22 @@ def source_signatures(con: duckdb.DuckDBPyConnection, relations: dict[str, str])
 
 @dataclass
 class BuildPlan:
-    """Whether to build (the whole project) or nothing, and why."""
+    """Whether to build, what (`select`: dbt selectors; empty: the whole project), and why."""
 
     build: bool
     reason: str
     project: str = ""
     signatures: dict[str, str] = field(default_factory=dict)
+    select: list[str] = field(default_factory=list)
+    # False when only tests that read the clock are selected: no table changes
+    changes_tables: bool = True
+    # the models, seeds and snapshots `select` leaves out (names), when it selects
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def select_args(self) -> list[str]:
+        """dbt arguments of the selection (none for the whole project)."""
+        return ["--select", " ".join(self.select)] if self.select else []
 
 
 def plan_build(
@@ -124,17 +155,48 @@ def plan_build(
     else:
         before = state.get("sources", {})
         changed = sorted(s for s in signatures if before.get(s) != signatures[s])
-        if not changed:
+        new_day = str(state.get("built_at", ""))[:10] != now.date().isoformat()
+        tests = clock_tests(manifest) if new_day else []
+        if not changed and not tests:
             plan.build = False
             plan.reason = f"nothing new: no source changed since the build of {state['built_at']}"
+        elif not changed:
+            plan.reason = "a new day: tests read the clock"
+            plan.select, plan.changes_tables = tests, False
         else:
             plan.reason = "sources changed: " + ", ".join(changed)
+            plan.select = [f"{s}+" for s in changed] + tests
+            plan.unchanged = not_downstream(manifest, changed)
     return plan
 
 
+def not_downstream(manifest: dict[str, Any], selectors: list[str]) -> list[str]:
+    """Names of the models, seeds and snapshots that read none of the sources SELECTORS
+    (`source:<source>.<name>`), directly or through other nodes (the manifest's child_map).
+    As an `--exclude` this narrows a selection dagster-dbt unions with its own `fqn:*`."""
+    names = {
+        f"source:{s['source_name']}.{s['name']}": uid
+        for uid, s in manifest.get("sources", {}).items()
+    }
+    children = manifest.get("child_map", {})
+    todo = [names[s] for s in selectors if s in names]
+    reached = set(todo)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                todo.append(child)
+    return sorted(
+        n.get("name") or uid.rsplit(".", 1)[-1]
+        for uid, n in manifest.get("nodes", {}).items()
+        if n.get("resource_type") in ("model", "seed", "snapshot") and uid not in reached
+    )
+
+
 def record_build(layout: Layout, manifest: dict[str, Any], plan: BuildPlan, now: datetime) -> None:
-    """After a successful build of PLAN: its inputs, as the build left them (the build itself
-    may create an empty source table, e.g. the registry's)."""
+    """After a successful build of PLAN (the whole project, or what reads the sources that
+    changed: every other model is as current as its inputs): its inputs, as the build left
+    them (the build itself may create an empty source table, e.g. the registry's)."""
     with duckdb.connect(str(layout.warehouse), read_only=True) as con:
         signatures = source_signatures(con, sources(manifest))
     state = {"project": plan.project, "sources": signatures, "built_at": now.isoformat()}

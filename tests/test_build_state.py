@@ -27,7 +27,15 @@ MANIFEST = {
             "registry", "registry", "dataset_manifests"
         ),
     },
-    "nodes": {"model.floop.m": {"raw_code": "select 1"}},
+    "child_map": {"source.floop.events.ingest_ledger": ["model.floop.m"]},
+    "nodes": {
+        "model.floop.m": {"raw_code": "select 1", "resource_type": "model"},
+        "test.floop.t": {
+            "name": "warn_stale",
+            "raw_code": "select {{ floop_now() }}",
+            "resource_type": "test",
+        },
+    },
 }
 
 
@@ -72,6 +80,13 @@ def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
         "values ('e1', timestamp '2026-11-20 01:00')"
     )
     assert plan() == (True, "sources changed: source:events.interaction_events")
+    # only what reads the changed source is built (issue 14: an incremental day)
+    assert plan_build(layout, MANIFEST, NOW, project).select_args == [
+        "--select",
+        "source:events.interaction_events+",
+    ]
+    # as dagster-dbt gets it: what reads none of the changed sources (m reads the ledger)
+    assert plan_build(layout, MANIFEST, NOW, project).unchanged == ["m"]
     record_build(layout, MANIFEST, plan_build(layout, MANIFEST, NOW, project), NOW)
     assert not plan()[0]
 
@@ -86,8 +101,18 @@ def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
     change("insert into registry.dataset_manifests values ('m1')")
     assert not plan()[0]
 
+    # a new day, nothing new: only the tests that read the clock, no model (issue 14)
+    day_after = plan_build(layout, MANIFEST, datetime(2026, 11, 21), project)
+    assert (day_after.build, day_after.select, day_after.changes_tables) == (
+        True,
+        ["warn_stale"],
+        False,
+    )
+
     # a project file changed
     before = project_fingerprint(project)
     (project / "macros" / "time.sql").write_text("-- changed\n")
     assert project_fingerprint(project) != before
     assert plan() == (True, "the dbt project changed since the last build")
+    change("insert into raw.ingest_ledger (load_id, lines) values ('L2', 1)")
+    assert plan_build(layout, MANIFEST, NOW, project).select == []  # the whole project

@@ -1,7 +1,8 @@
 """Incremental == full refresh for the wide fact, on hand-made days loaded one after another:
 a retry that re-assigns attribution to a newer interaction, a corrected outcome, an outcome
 arriving days late (outside the look-back window), orphan feedback whose interaction lands
-later, a duplicate and a rejected line."""
+later, a duplicate and a rejected line. Each day builds what `floop run` would
+(`floop.build_state`: only the models downstream of the sources that got new rows; issue 14)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from floop.config import parse_now
+from floop.build_state import plan_build, record_build
+from floop.config import Layout, parse_now
 from floop.dbt import run_dbt
 from floop.ingest import ingest
 
@@ -25,6 +27,8 @@ TENANT = "acme"
 VARS = {"lookback_days": 1}
 DBT_NOW = parse_now("2026-11-12T00:00:00Z")
 SELECT = ["--select", "+fct_interactions"]
+# Each day's selection of the incremental build (the sources that changed), in order.
+PLANNED: list[list[str]] = []
 
 
 def interaction(
@@ -247,11 +251,30 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     for i, (now, events) in enumerate(DAYS):
         write_day(landing, i, events)
         ingest(landing, inc, parse_now(now), quality=False)  # GX not under test here
-        run_dbt(["run", *SELECT], inc, vars=VARS, now=DBT_NOW, capture=True)
+        planned_run(inc)
     full = root / "full.duckdb"
     shutil.copy(inc, full)
+    # the same hash key (floop.hash_key): a key of its own would change every user_key (the
+    # suite sets FLOOP_HASH_KEY, tests/conftest.py; a key file exists only without it)
+    if (key_file := Layout.for_warehouse(inc).hash_key_file).exists():
+        shutil.copy(key_file, Layout.for_warehouse(full).hash_key_file)
     run_dbt(["run", *SELECT, "--full-refresh"], full, vars=VARS, now=DBT_NOW, capture=True)
     return inc, full
+
+
+def planned_run(warehouse: Path) -> None:
+    """`dbt run` of what the build plan selects (within +fct_interactions), then recorded as
+    `floop run` records it."""
+    layout = Layout.for_warehouse(warehouse)
+    manifest = json.loads((layout.dbt_target / "manifest.json").read_text())
+    plan = plan_build(layout, manifest, DBT_NOW)
+    PLANNED.append(plan.select)
+    if not plan.build:
+        return
+    within = SELECT[1]
+    select = " ".join(f"{s},{within}" for s in plan.select) or within
+    run_dbt(["run", "--select", select], warehouse, vars=VARS, now=DBT_NOW, capture=True)
+    record_build(layout, manifest, plan, DBT_NOW)
 
 
 INCREMENTAL_MODELS = [
@@ -276,6 +299,15 @@ def test_incremental_equals_full_refresh(
     inc_rows, full_rows = table_rows(inc, sql), table_rows(full, sql)
     assert full_rows
     assert inc_rows == full_rows
+
+
+def test_models_of_unchanged_sources_were_not_run(
+    incremental_and_full: tuple[Path, Path],
+) -> None:
+    """The equality above held although some days left the interaction models out."""
+    assert PLANNED[0] == []  # the first build: the whole project
+    days_without = [s for s in PLANNED[1:] if "source:events.interaction_events+" not in s]
+    assert days_without and all(days_without)
 
 
 def test_wide_fact_has_every_interaction(incremental_and_full: tuple[Path, Path]) -> None:

@@ -413,6 +413,46 @@ def test_a_run_without_new_data_builds_and_exports_nothing(env: Env, first_run: 
     assert {p: sha(p) for p in env.exports.rglob("*") if p.is_file()} == exports_before
 
 
+def test_a_run_with_only_feedback_builds_only_what_reads_the_changed_sources(
+    env: Env, first_run: Any
+) -> None:
+    """Issue 14: a file of feedback alone: the dbt step builds the models downstream of the
+    sources that changed (floop.build_state), not the interaction models, which are reported
+    unchanged with the reason, so that the exports and the analyst copy downstream still run."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.assets.dbt import SKIPPED_BUILD
+
+    assert first_run.report.success
+    day = FIRST_DAY + timedelta(days=1)
+    feedback = [
+        {**e, "event_id": "late-" + e["event_id"]}
+        for e in day_events(day, 4, seed=day.day)
+        if e["event_type"] == "feedback"
+    ]
+    path = env.landing / f"feedback-{day.isoformat()}.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in feedback))
+    report = _run(env, day)
+    assert report.success, report.errors
+    steps = {step: status for step, status, _ in report.steps}
+    assert steps["floop_dbt"] == "ok"
+    assert {steps[f"exports__{p}"] for p in POLICIES} == {"ok"}
+    assert steps["analyst_copy"] == "ok"
+    events = DagsterInstance.get().all_logs(
+        report.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+    )
+    materialized = {
+        e.dagster_event.asset_key.to_user_string(): (
+            e.dagster_event.event_specific_data.materialization.metadata
+        )
+        for e in events
+    }
+    assert SKIPPED_BUILD not in materialized["staging/stg_feedback"]
+    assert materialized["staging/stg_interactions"][SKIPPED_BUILD].value.startswith(
+        "not rebuilt: none of its inputs changed (sources changed: "
+    )
+
+
 @pytest.fixture(scope="module")
 def second_run(env: Env, first_run: Any) -> Any:
     """A third day lands; the run (ingest, fct_interactions, analyst copy) publishes while a

@@ -4,11 +4,11 @@ Every line of every new file ends in exactly one place: its event table (accepte
 `raw.duplicate_events` (an `event_id` accepted before) or `raw.quarantine` (rejected, with one
 reason code from the contract). The checks are SQL generated from the contract (`checks`) and
 run by DuckDB over the whole file at once: there is no Python loop over events. Each file loads
-in one transaction (`load`), so a killed run leaves no half-loaded file and a re-run loads it
-exactly once. Every entry of the landing folder (`listing`) gets a ledger row (`ledger`):
-loaded, skipped with a reason, failed with its error, or tampered; a file that grew is read
-from its first unread byte (`scan`). `readers` turns a staged file into lines; `result` holds
-what a run did.
+in one transaction (`load`; small files share one, in order), so a killed run leaves no
+half-loaded file and a re-run loads it exactly once. Every entry of the landing folder
+(`listing`) gets a ledger row (`ledger`): loaded, skipped with a reason, failed with its
+error, or tampered; a file that grew is read from its first unread byte (`scan`). `readers`
+turns a staged file into lines; `result` holds what a run did.
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from floop.ingest.erased import TOMBSTONES, has_tombstones
 from floop.ingest.ledger import LedgerRow, LedgerState, next_stamp
 from floop.ingest.listing import LandingEntry, list_landing
 from floop.ingest.load import (
+    Batch,
     ChangedWhileRead,
     LoadRequest,
     is_no_space,
-    load_file,
     open_warehouse,
 )
 from floop.ingest.result import FileResult, IngestResult, Progress, format_summary
@@ -174,8 +174,10 @@ def _load_entries(
             next_stamp(con, result.now),
             Path(tmp),
             _erasure_key(con, result.warehouse),
+            Batch(con, checks),
+            _Reporter(report, len(entries)),
         )
-        _each_entry(run, entries, report)
+        _each_entry(run, entries)
 
 
 def _erasure_key(con: duckdb.DuckDBPyConnection, warehouse: Path) -> tuple[str, str] | None:
@@ -195,20 +197,36 @@ def _erasure_key(con: duckdb.DuckDBPyConnection, warehouse: Path) -> tuple[str, 
     return key.value, key.fingerprint
 
 
-def _each_entry(run: _Run, entries: list[LandingEntry], report: Progress | None) -> None:
+def _each_entry(run: _Run, entries: list[LandingEntry]) -> None:
     # closing(): a scan still running ends before the run's temp folder is removed
     with closing(_scans_ahead([e for e in entries if e.readable], run.scan)) as scans:
         for i, entry in enumerate(entries, start=1):
-            fr = run.load(entry, next(scans)) if entry.readable else run.not_read(entry)
-            if report is not None and fr is not None:
-                timing = f" [{fr.seconds:.1f}s]" if fr.status == "loaded" else ""
-                report(f"[{i:,}/{len(entries):,} files] {fr.line()}{timing}")
+            if entry.readable:
+                run.load(entry, next(scans), i)
+            else:
+                run.not_read(entry, index=i)
+        run.load_batch()
+
+
+@dataclass
+class _Reporter:
+    """A progress line per file done, numbered by its place in the landing folder."""
+
+    report: Progress | None
+    total: int
+
+    def __call__(self, fr: FileResult, index: int) -> None:
+        if self.report is not None:
+            timing = f" [{fr.seconds:.1f}s]" if fr.status == "loaded" else ""
+            self.report(f"[{index:,}/{self.total:,} files] {fr.line()}{timing}")
 
 
 @dataclass
 class _Run:
     """What every file of one run shares: the connection, the checks, the ledger as it was
-    when the run started, the run's stamp and its temp folder for staged copies."""
+    when the run started, the run's stamp, its temp folder for staged copies and the batch
+    of files staged but not loaded yet (`floop.ingest.load.Batch`). Ledger rows and results
+    stay in landing order: a file not loaded first loads the batch before it."""
 
     con: duckdb.DuckDBPyConnection
     checks: CheckSQL
@@ -217,54 +235,66 @@ class _Run:
     stamp: datetime
     tmpdir: Path
     erasure_key: tuple[str, str] | None
+    batch: Batch
+    report: _Reporter
 
     def scan(self, entry: LandingEntry, in_place: bool = True) -> Scan:
         assert entry.fmt is not None
         prior = self.state.prior(entry.relative)
         return scan_file(entry.path, entry.fmt, prior, self.tmpdir, in_place)
 
-    def load(self, entry: LandingEntry, future: Future[Scan]) -> FileResult | None:
-        """One landing file: its new lines loaded, or nothing new, or failed or tampered."""
+    def load(self, entry: LandingEntry, future: Future[Scan], index: int) -> None:
+        """One landing file: its new lines staged (loaded with its batch), or nothing new, or
+        failed or tampered."""
         try:
             scan = future.result()
         except _READ_ERRORS as exc:
-            return self.not_read(entry, error=exc)
+            self.not_read(entry, error=exc, index=index)
+            return
         try:
             if scan.tampered:
-                return self.not_read(entry, scan=scan)
-            if self.state.prior(entry.relative) is None and self.state.loaded_elsewhere(
+                self.not_read(entry, scan=scan, index=index)
+            elif self.state.prior(entry.relative) is None and self.state.loaded_elsewhere(
                 scan.sha256
             ):
+                self.load_batch()
                 self._anchor_moved_file(entry, scan)
                 self.result.skipped.append(entry.relative)
-                return None
-            if not scan.has_new_lines:
+            elif not scan.has_new_lines:
                 self.result.skipped.append(entry.relative)
                 if scan.pending:
                     self.result.waiting.append(f"{entry.relative}: {scan.pending} bytes")
-                return None
-            return self._load_new_lines(entry, scan)
+            else:
+                self._stage_new_lines(entry, scan, index)
         finally:
             if scan.staged is not None:
                 scan.staged.unlink(missing_ok=True)
 
-    def _load_new_lines(self, entry: LandingEntry, scan: Scan) -> FileResult | None:
+    def load_batch(self) -> None:
+        """Load the files staged so far (one transaction), and report them."""
+        for fr, index in self.batch.load():
+            self.result.files.append(fr)
+            self.report(fr, index)
+
+    def _stage_new_lines(self, entry: LandingEntry, scan: Scan, index: int) -> None:
         try:
-            return self._load_scanned(entry, scan)
+            self._stage_scanned(entry, scan, index)
+            return
         except ChangedWhileRead:
             pass
         # A writer appended to the file between its hash and its read in place: scan it
         # again, this time into a staged copy, which stays as hashed.
         again = self.scan(entry, in_place=False)
         try:
-            if not again.has_new_lines:
-                return self.not_read(entry, scan=again) if again.tampered else None
-            return self._load_scanned(entry, again)
+            if again.has_new_lines:
+                self._stage_scanned(entry, again, index)
+            elif again.tampered:
+                self.not_read(entry, scan=again, index=index)
         finally:
             if again.staged is not None:
                 again.staged.unlink(missing_ok=True)
 
-    def _load_scanned(self, entry: LandingEntry, scan: Scan) -> FileResult:
+    def _stage_scanned(self, entry: LandingEntry, scan: Scan, index: int) -> None:
         assert entry.fmt is not None
         request = LoadRequest(
             path=entry.path,
@@ -278,11 +308,12 @@ class _Run:
             erasure_key=self.erasure_key,
         )
         try:
-            fr = load_file(self.con, self.checks, request)
+            self.batch.stage(request, tag=index)
         except LandingFileError as exc:
-            return self.not_read(entry, scan=scan, error=exc)
-        self.result.files.append(fr)
-        return fr
+            self.not_read(entry, scan=scan, error=exc, index=index)
+            return
+        if self.batch.full:
+            self.load_batch()
 
     def _anchor_moved_file(self, entry: LandingEntry, scan: Scan) -> None:
         """A file loaded by a run that recorded no relative paths, found again in a moved
@@ -306,11 +337,13 @@ class _Run:
         entry: LandingEntry,
         scan: Scan | None = None,
         error: BaseException | None = None,
+        index: int = 0,
     ) -> FileResult:
         """An entry that is not loaded: skipped, failed or tampered, with its reason. A ledger
         row unless the file's last row says the same already; always in the run's result."""
         if error is not None and is_no_space(error):
             raise OperationalError(f"no space left on device: {error}") from error
+        self.load_batch()  # the files before it first: ledger and results in landing order
         if isinstance(error, LandingFileError):
             status, reason = "failed", str(error)
         elif error is not None:
@@ -342,6 +375,7 @@ class _Run:
             status_reason=reason,
         )
         self.result.not_loaded.append(fr)
+        self.report(fr, index)
         return fr
 
 

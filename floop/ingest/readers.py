@@ -1,6 +1,7 @@
 """Landing files as SQL rows `(line_number, raw_line)`: NDJSON text (a new file read whole in
 place, or a staged copy decompressed and cut to the new complete lines by `scan`) and Parquet
-rows as JSON text. A name DuckDB reads is generated, or free of glob characters (`scan`)."""
+rows as JSON text. A name DuckDB reads is generated, or free of glob characters (`scan`).
+`stage_lines` appends them to the batch table temp.lines (`LINES_TABLE`) under a file number."""
 
 from __future__ import annotations
 
@@ -62,10 +63,29 @@ def parquet_lines_sql(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     return f"select file_row_number + 1 as line_number, {row} as raw_line from {src}"
 
 
+# The lines of a batch of files (floop.ingest.load), each file's under its own number.
+LINES_TABLE = "temp.lines"
+LINES_COLUMNS = "file_no integer, line_number bigint, raw_line varchar"
+
+
+def _insert_lines(con: duckdb.DuckDBPyConnection, file_no: int, lines_sql: str) -> int:
+    """Append the rows of LINES_SQL to temp.lines as file FILE_NO; how many there were."""
+    row = con.execute(
+        f"insert into {LINES_TABLE} (file_no, line_number, raw_line) "
+        f"select {int(file_no)}, line_number, raw_line from ({lines_sql})"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _lines_from_broken_utf8(
-    con: duckdb.DuckDBPyConnection, path: Path, tmpdir: Path, first_line: int, size: int
-) -> None:
-    """temp.lines of a text file that is not valid UTF-8 (rare: read_text refuses it). Bytes
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    tmpdir: Path,
+    first_line: int,
+    size: int,
+    file_no: int,
+) -> int:
+    """The lines of a text file that is not valid UTF-8 (rare: read_text refuses it). Bytes
     that do not decode become U+FFFD, and each such line is marked invalid (a leading U+FFFD
     makes it invalid JSON), so it is quarantined as invalid_json instead of accepted with
     altered text. A line loop in Python, but only for such broken files. SIZE: the bytes to
@@ -78,7 +98,10 @@ def _lines_from_broken_utf8(
             except UnicodeDecodeError:
                 text = "\ufffd" + raw.decode("utf-8", errors="replace")
             dst.write(text)
-    con.execute("create temp table lines as " + text_lines_sql(fixed, first_line))
+    try:
+        return _insert_lines(con, file_no, text_lines_sql(fixed, first_line))
+    finally:
+        fixed.unlink(missing_ok=True)
 
 
 def stage_lines(
@@ -89,16 +112,18 @@ def stage_lines(
     tmpdir: Path,
     repair_utf8: bool,
     size: int | None = None,
-) -> None:
-    """The file's lines into table temp.lines, so that the checks scan them in parallel
-    (read_text is one row). PATH is a copy staged by `scan` (NDJSON text, already
+    file_no: int = 0,
+) -> int:
+    """Append the file's lines to temp.lines as file FILE_NO (one statement: a file that
+    cannot be read adds nothing), so that the checks scan a batch of files in parallel
+    (read_text is one row per file). PATH is a copy staged by `scan` (NDJSON text, already
     decompressed, or Parquet), or an NDJSON landing file read in place, whose hashed SIZE is
     given. `repair_utf8`: the text is not valid UTF-8 (read_text refused it in a first
-    attempt)."""
-    con.execute("drop table if exists temp.lines")
+    attempt). Returns the number of lines."""
     if fmt == "parquet":
-        con.execute("create temp table lines as " + parquet_lines_sql(con, path))
-    elif repair_utf8:
-        _lines_from_broken_utf8(con, path, tmpdir, first_line, -1 if size is None else size)
-    else:
-        con.execute("create temp table lines as " + text_lines_sql(path, first_line, size))
+        return _insert_lines(con, file_no, parquet_lines_sql(con, path))
+    if repair_utf8:
+        return _lines_from_broken_utf8(
+            con, path, tmpdir, first_line, -1 if size is None else size, file_no
+        )
+    return _insert_lines(con, file_no, text_lines_sql(path, first_line, size))

@@ -5,15 +5,19 @@ the registry the exports write), so the same run's lineage mart lists its manife
 A run whose dbt inputs did not change since the last successful build (`floop.build_state`:
 the project's files and the raw sources) builds nothing: the main step records the reason as
 an observation of each of its assets and yields no materialization, so the exports, the
-lineage step and the analyst copy downstream are skipped and stay as they are."""
+lineage step and the analyst copy downstream are skipped and stay as they are. A run where
+only some sources changed builds what reads them (`BuildPlan.select`); each model left out is
+reported materialized with the reason (its table is as current as its inputs), so that the
+steps downstream of it and of a rebuilt model still run."""
 
 from collections.abc import Iterator, Sequence
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
-from floop.build_state import forget_build, plan_build, record_build
+from floop.build_state import BuildPlan, forget_build, plan_build, record_build
 from floop.dbt import run_dbt
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.progress import progress_logger
@@ -25,18 +29,43 @@ SKIPPED_BUILD = "dbt_build_skipped"
 
 
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, floop: FloopPaths, project: DbtProject
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    floop: FloopPaths,
+    project: DbtProject,
+    plan: BuildPlan | None = None,
 ) -> Iterator[Any]:
-    """`dbt build` of the step's selection, streamed: each model and test as it finishes."""
+    """`dbt build` of the step's selection (narrowed to PLAN's), streamed: each model and test
+    as it finishes; first the assets PLAN leaves out, as unchanged (Dagster wants a step's
+    assets in topological order, and what PLAN leaves out reads nothing it builds)."""
+    select = plan.select_args if plan is not None else []
     progress_logger(context)(
         f"dbt build: {len(context.selected_asset_keys):,} assets, "
         f"{len(context.selected_asset_check_keys):,} tests"
+        + (f", only {select[1]}" if select else "")
     )
+    # dagster-dbt adds its own `--select fqn:*` (a union with a --select here): the plan's
+    # selection is given as what it leaves out (excludes are a union too)
+    narrow = ["--exclude", " ".join(plan.unchanged)] if plan is not None and plan.unchanged else []
+    if plan is not None and narrow:
+        yield from _unchanged(context, plan)
     yield from (
         dbt_for_run(dbt, floop.layout(), run_now(context))
-        .cli(["build"], context=context, target_path=project.target_path)
+        .cli(["build", *narrow], context=context, target_path=project.target_path)
         .stream()
     )
+
+
+def _unchanged(context: dg.AssetExecutionContext, plan: BuildPlan) -> Iterator[Any]:
+    """The step's assets PLAN does not rebuild, reported materialized with the reason (their
+    tables are as current as their inputs), in topological order."""
+    names = set(plan.unchanged)
+    keys = {k for k in context.selected_asset_keys if k.path[-1] in names}
+    deps = context.assets_def.asset_deps
+    order = TopologicalSorter({k: set(deps.get(k, set())) & keys for k in keys}).static_order()
+    reason = f"not rebuilt: none of its inputs changed ({plan.reason})"
+    for key in order:
+        yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED_BUILD: reason})
 
 
 def build_dbt_assets(
@@ -61,14 +90,16 @@ def build_dbt_assets(
         # Only a build of the whole step may be skipped or recorded as the last build.
         whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
         plan = plan_build(layout, manifest, now) if whole else None
-        if plan is not None and not plan.build:
+        if plan is not None and not (plan.build and plan.changes_tables):
+            # nothing new (or a new day for the tests that read the clock alone: they run with
+            # the next build that has new data)
             progress_logger(context)(f"dbt build skipped: {plan.reason}")
             for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
                 yield dg.AssetObservation(asset_key=key, metadata={SKIPPED_BUILD: plan.reason})
             return
         forget_build(layout)  # until this build has succeeded
         # Same target folder as the CLI: one manifest, one partial-parse state.
-        yield from _build(context, dbt, floop, project)
+        yield from _build(context, dbt, floop, project, plan)
         # The docs site (`floop docs`, dbt docs serve) reflects what was just built.
         progress_logger(context)("dbt docs generate")
         run_dbt(["docs", "generate"], layout, now=now, capture=True)
