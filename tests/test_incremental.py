@@ -1,6 +1,6 @@
-"""Incremental == full refresh for the wide fact, on hand-made days loaded one after another:
-a retry that re-assigns attribution to a newer interaction, a corrected outcome, an outcome
-arriving days late (outside the look-back window), orphan feedback whose interaction lands
+"""Incremental == full refresh for the wide fact and the marts made incremental (issue 14), on
+hand-made days loaded one after another: a retry that re-assigns attribution to a newer
+interaction, a corrected outcome, an outcome arriving days late (outside the look-back window), orphan feedback whose interaction lands
 later, a duplicate and a rejected line. Each day builds what `floop run` would
 (`floop.build_state`: only the models downstream of the sources that got new rows; issue 14)."""
 
@@ -26,7 +26,9 @@ TENANT = "acme"
 # and only the ingested_at watermark can bring it in.
 VARS = {"lookback_days": 1}
 DBT_NOW = parse_now("2026-11-12T00:00:00Z")
-SELECT = ["--select", "+fct_interactions"]
+# The models under test and everything upstream of them (issue 14: the marts made incremental).
+WITHIN = ["+fct_interactions", "+fct_review_context"]
+SELECT = ["--select", " ".join(WITHIN)]
 # Each day's selection of the incremental build (the sources that changed), in order.
 PLANNED: list[list[str]] = []
 
@@ -263,7 +265,7 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
 
 def planned_run(warehouse: Path) -> None:
-    """`dbt run` of what the build plan selects (within +fct_interactions), then recorded as
+    """`dbt run` of what the build plan selects (within WITHIN), then recorded as
     `floop run` records it."""
     layout = Layout.for_warehouse(warehouse)
     manifest = json.loads((layout.dbt_target / "manifest.json").read_text())
@@ -271,8 +273,7 @@ def planned_run(warehouse: Path) -> None:
     PLANNED.append(plan.select)
     if not plan.build:
         return
-    within = SELECT[1]
-    select = " ".join(f"{s},{within}" for s in plan.select) or within
+    select = " ".join(f"{s},{within}" for s in plan.select for within in WITHIN) or SELECT[1]
     run_dbt(["run", "--select", select], warehouse, vars=VARS, now=DBT_NOW, capture=True)
     record_build(layout, manifest, plan, DBT_NOW)
 
@@ -280,6 +281,9 @@ def planned_run(warehouse: Path) -> None:
 INCREMENTAL_MODELS = [
     "staging.stg_interactions",
     "staging.stg_feedback",
+    "staging.stg_evaluations",
+    "staging.stg_labels",
+    "staging.stg_outcomes",
     "intermediate.int_feedback_per_output",
     "intermediate.int_evaluations_per_output",
     "intermediate.int_labels_per_output",
@@ -287,6 +291,7 @@ INCREMENTAL_MODELS = [
     "intermediate.int_task_outcomes",
     "intermediate.int_task_attribution",
     "marts.fct_interactions",
+    "marts.fct_review_context",
 ]
 
 

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized=floop_incremental(),
+        incremental_strategy='delete+insert',
+        unique_key='session_id',
+        on_schema_change='fail'
+    )
+}}
 -- The chain of events of a session: what a labeler sees for a queued response (the Review
 -- page) and the dashboard's Session page for any task. Grain: one row per (session_id,
 -- event_id) over every session: the session's interactions (versions, retrieved and cited
@@ -5,7 +13,15 @@
 -- outcomes of their tasks, each with its ingest time, its lateness and its time after the
 -- task's first interaction. Person keys are left out;
 -- text exists only redacted.
-with interactions as (
+--
+-- Incremental (delete+insert of whole sessions, issue 14): a run rebuilds every session that
+-- holds an event ingested since the last run (the newest ingested_at in this table), or an
+-- interaction of a task that got one (an outcome lands in every session of its task; a new
+-- interaction can move the task's start), or that held such a response or task before (its
+-- staged interaction may have changed). A session is rebuilt from all its events, and a
+-- task's start is taken over all its interactions, so incremental == full refresh
+-- (tests/test_incremental.py).
+with staged_interactions as (
     select
         session_id,
         event_id,
@@ -23,6 +39,54 @@ with interactions as (
         ingested_at
     from {{ ref('stg_interactions') }}
 ),
+
+{% if is_incremental() %}
+touched_outputs as (
+    select output_id from {{ ref('stg_interactions') }}
+    where ingested_at > {{ watermark('ingested_at') }}
+    union
+    select output_id from {{ ref('stg_feedback') }}
+    where ingested_at > {{ watermark('ingested_at') }}
+    union
+    select output_id from {{ ref('stg_evaluations') }}
+    where ingested_at > {{ watermark('ingested_at') }}
+    union
+    select output_id from {{ ref('stg_labels') }}
+    where ingested_at > {{ watermark('ingested_at') }}
+),
+
+touched_tasks as (
+    select task_id from {{ ref('stg_outcomes') }}
+    where ingested_at > {{ watermark('ingested_at') }}
+    union
+    select task_id from staged_interactions
+    where output_id in (select touched_outputs.output_id from touched_outputs)
+    union
+    select task_id from {{ this }}
+    where output_id in (select touched_outputs.output_id from touched_outputs)
+),
+
+touched_sessions as (
+    select session_id from staged_interactions
+    where
+        output_id in (select touched_outputs.output_id from touched_outputs)
+        or task_id in (select touched_tasks.task_id from touched_tasks)
+    union
+    select session_id from {{ this }}
+    where
+        output_id in (select touched_outputs.output_id from touched_outputs)
+        or task_id in (select touched_tasks.task_id from touched_tasks)
+),
+
+interactions as (
+    select * from staged_interactions
+    where session_id in (select touched_sessions.session_id from touched_sessions)
+),
+{% else %}
+interactions as (
+    select * from staged_interactions
+),
+{% endif %}
 
 feedback as (
     select
@@ -92,6 +156,16 @@ task_sessions as (
         task_id,
         session_id
     from interactions
+),
+
+task_starts as (
+    -- over every interaction of the task, also those of sessions this run leaves alone
+    select
+        task_id,
+        min(event_at) as task_started_at
+    from staged_interactions
+    where task_id in (select interactions.task_id from interactions)
+    group by task_id
 ),
 
 chain as (
@@ -211,11 +285,10 @@ chain as (
 
 timed as (
     select
-        *,
-        min(case when event_type = 'interaction' then event_at end)
-            over (partition by task_id)
-            as task_started_at
+        chain.*,
+        task_starts.task_started_at
     from chain
+    left join task_starts on chain.task_id = task_starts.task_id
 ),
 
 final as (
