@@ -1,8 +1,9 @@
 """Incremental == full refresh for the wide fact and the marts made incremental (issue 14), on
 hand-made days loaded one after another: a retry that re-assigns attribution to a newer
-interaction, a corrected outcome, an outcome arriving days late (outside the look-back window), orphan feedback whose interaction lands
-later, a duplicate and a rejected line. Each day builds what `floop run` would
-(`floop.build_state`: only the models downstream of the sources that got new rows; issue 14)."""
+interaction, a corrected outcome, an outcome arriving days late (outside the look-back
+window), orphan feedback whose interaction lands later, a duplicate and a rejected line. Each
+day builds what `floop run` would (`floop.build_state`: only the models downstream of the
+sources that got new rows; issue 14)."""
 
 from __future__ import annotations
 
