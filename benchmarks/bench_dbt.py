@@ -5,7 +5,8 @@
 On simulated traffic (`floop simulate`, ~1.3 interactions per task) it measures
   (a) full dbt run (every model, --full-refresh) and, unless --no-tests, the dbt tests,
   (b) one incremental day: one more simulated day is ingested, then `dbt run`,
-  (c) HAND_WRITTEN_WIDE_SQL: raw -> the wide table in one statement (the limit),
+  (c) benchmarks/hand_written.py: raw -> staged feedback, the wide table and the version
+      marts in four hand-written statements (the limit),
 and prints the timings and the ratios (a)/(c) and (b)/(a). Simulation and ingest are timed
 separately; they are not part of the comparison.
 
@@ -40,128 +41,17 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from floop.config import parse_now  # noqa: E402
+# The limit (benchmarks/hand_written.py): the same work in a few hand-written statements.
+# Re-exported: tests/test_marts.py compares the build with it through this module.
+from hand_written import COMPARED_COLUMNS, VERSION_COLUMNS, hand_written  # noqa: E402, F401
+
+from floop.config import Layout, parse_now  # noqa: E402
 from floop.dbt import run_dbt  # noqa: E402
+from floop.hash_key import resolve as resolve_hash_key  # noqa: E402
 from floop.ingest import ingest  # noqa: E402
 from floop.simulate import simulate  # noqa: E402
-
-# The same definitions as the dbt models (dedupe, attribution, latest outcome, aggregates,
-# trust weights from the seed), written as one statement over the raw tables. Used as the
-# speed limit, and by tests/test_marts.py as an independent implementation to compare with.
-HAND_WRITTEN_WIDE_SQL = """
-with interactions as (
-    select * from (
-        select * from raw.interaction_events
-        qualify row_number() over (
-            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
-    )
-    qualify row_number() over (partition by output_id order by "timestamp", event_id) = 1
-),
-feedback as (
-    select f.output_id, f.feedback_type, f.feedback_value, f.actor_role, f."timestamp",
-        coalesce(w.trust_weight, 0.0) as w
-    from raw.feedback_events f
-    left join reference.actor_role_weights w on f.actor_role = w.actor_role
-    qualify row_number() over (
-        partition by f.event_id order by f._ingested_at, f._source_file, f._line_number) = 1
-),
-fb as (
-    select output_id,
-        count(*) filter (where feedback_type = 'thumbs' and feedback_value > 0) as up,
-        count(*) filter (where feedback_type = 'thumbs' and feedback_value < 0) as down,
-        coalesce(sum(w) filter (where feedback_type = 'thumbs' and feedback_value > 0), 0) as wup,
-        coalesce(sum(w) filter (where feedback_type = 'thumbs' and feedback_value < 0), 0) as wdown,
-        avg(feedback_value) filter (where feedback_type = 'rating') as rating_mean,
-        count(*) filter (where feedback_type = 'edit') as edits,
-        avg(feedback_value) filter (where feedback_type = 'edit') as edit_mean,
-        bool_or(feedback_type = 'retry') as retried,
-        bool_or(feedback_type = 'abandon') as abandoned,
-        bool_or(feedback_type = 'escalation') as escalated,
-        min(feedback_value) filter (where feedback_type = 'first_action') as first_action_ms,
-        count(*) filter (where feedback_type = 'doc_click') as doc_clicks,
-        min("timestamp") as first_feedback_at
-    from feedback group by output_id
-),
-ev as (
-    select output_id, count(*) as evals, count(*) filter (where eval_passed) as passed
-    from (
-        select * from raw.evaluation_events
-        qualify row_number() over (
-            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
-    ) group by output_id
-),
-lb as (
-    select output_id, count(*) as labels from (
-        select * from raw.label_events
-        qualify row_number() over (
-            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
-    ) group by output_id
-),
-outcomes as (
-    select o.task_id, o.outcome_metric_value, o."timestamp",
-        o.outcome_metric_name = wf.primary_outcome_metric as is_primary
-    from (
-        select * from raw.outcome_events
-        qualify row_number() over (
-            partition by event_id order by _ingested_at, _source_file, _line_number) = 1
-    ) o
-    left join reference.workflows wf on o.task_type = wf.task_type
-    qualify row_number() over (
-        partition by o.task_id, o.outcome_metric_name
-        order by o."timestamp" desc, o._ingested_at desc, o.event_id desc) = 1
-),
-task_outcome as (
-    select task_id, max(outcome_metric_value) as primary_value
-    from outcomes where is_primary group by task_id
-),
-ranked as (
-    select *,
-        case when not coalesce(is_shadow, false) then row_number() over (
-            partition by task_id, coalesce(is_shadow, false)
-            order by "timestamp" desc, output_id desc) end as rk
-    from interactions
-)
-select
-    r.output_id,
-    r.task_id,
-    cast(date_trunc('week', r."timestamp") as date) as interaction_week,
-    coalesce(r.is_shadow, false) as is_shadow,
-    coalesce(r.rk = 1, false) as carries_outcome,
-    coalesce(r.rk > 1, false) as is_superseded,
-    case when not coalesce(r.is_shadow, false) then t.primary_value end as primary_outcome_value,
-    coalesce(fb.up, 0) as thumbs_up_count,
-    coalesce(fb.down, 0) as thumbs_down_count,
-    coalesce(fb.wup, 0.0) as weighted_thumbs_up,
-    coalesce(fb.wdown, 0.0) as weighted_thumbs_down,
-    fb.rating_mean,
-    coalesce(fb.edits, 0) as edit_count,
-    fb.edit_mean as edit_distance_mean,
-    coalesce(fb.retried, false) as is_retried,
-    coalesce(fb.abandoned, false) as is_abandoned,
-    coalesce(fb.escalated, false) as is_escalated,
-    fb.first_action_ms as time_to_first_action_ms,
-    coalesce(fb.doc_clicks, 0) as doc_click_count,
-    coalesce(fb.first_feedback_at < r."timestamp", false) as has_feedback_before_interaction,
-    coalesce(ev.evals, 0) as eval_count,
-    coalesce(ev.passed, 0) as eval_passed_count,
-    coalesce(lb.labels, 0) as label_count
-from ranked r
-left join fb on r.output_id = fb.output_id
-left join ev on r.output_id = ev.output_id
-left join lb on r.output_id = lb.output_id
-left join task_outcome t on r.task_id = t.task_id
-"""
-
-# The columns HAND_WRITTEN_WIDE_SQL shares with marts.fct_interactions.
-COMPARED_COLUMNS = [
-    "output_id", "task_id", "interaction_week", "is_shadow", "carries_outcome",
-    "is_superseded", "primary_outcome_value", "thumbs_up_count", "thumbs_down_count",
-    "weighted_thumbs_up", "weighted_thumbs_down", "rating_mean", "edit_count",
-    "edit_distance_mean", "is_retried", "is_abandoned", "is_escalated",
-    "time_to_first_action_ms", "doc_click_count", "has_feedback_before_interaction",
-    "eval_count", "eval_passed_count", "label_count",
-]  # fmt: skip
 
 
 def _cpu_seconds() -> float:
@@ -192,16 +82,6 @@ def slowest_models(warehouse: Path, top: int = 8) -> None:
     print("      " + ", ".join(
         f"{n['unique_id'].split('.')[-1]} {n['execution_time']:.1f}s" for n in nodes[:top]
     ))  # fmt: skip
-
-
-def hand_written(warehouse: Path) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("create schema if not exists bench")
-        con.execute(f"create or replace table bench.wide as {HAND_WRITTEN_WIDE_SQL}")
-    finally:
-        con.close()
 
 
 def count_value(warehouse: Path, sql: str) -> object:
@@ -264,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_tests:
             timed("    dbt test (all tests)", run_dbt, ["test"], wh, vars=dbt_vars, now=history_now,
                   capture=True)
-        hand = timed("(c) hand-written SQL, raw -> wide table", hand_written, wh)
+        key = resolve_hash_key(Layout.for_warehouse(wh)).value
+        hand = timed("(c) hand-written SQL (benchmarks/hand_written.py)", hand_written, wh, key)
         for folder in sorted(simulated.iterdir()):
             if folder.is_dir():
                 folder.rename(landing / folder.name)

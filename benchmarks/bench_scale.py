@@ -8,8 +8,9 @@ reuses it), then on a fresh warehouse:
   ingest      `floop ingest` (contract checks and GX) of every day but the last, against
               DuckDB's plain `read_json` of the same files (the ingest limit); GX's share:
               the same load validated again, on a copy, in a process of its own;
-  full        `dbt run --full-refresh` of every model, against the hand-written wide SQL of
-              benchmarks/bench_dbt.py (the build limit); `dbt test` after it; the slowest
+  full        `dbt run --full-refresh` of every model, against the hand-written SQL of
+              benchmarks/hand_written.py (the build limit: the same staging, wide fact
+              and version marts); `dbt test` after it; the slowest
               models from dbt's run_results.json;
   memory      (--memory-compare) the full build again with DuckDB's default memory limit (80%
               of RAM) instead of the profile's FLOOP_DUCKDB_MEMORY_LIMIT (4 GB unless set);
@@ -41,7 +42,7 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_dbt import HAND_WRITTEN_WIDE_SQL  # noqa: E402
+from hand_written import hand_written  # noqa: E402
 
 from floop.build_state import plan_build, record_build  # noqa: E402
 from floop.config import Layout, parse_now  # noqa: E402
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     manifest = json.loads((layout.dbt_target / "manifest.json").read_text())
     built = parse_now(history_now)
     record_build(layout, manifest, plan_build(layout, manifest, built), built)
-    step("hand-written (limit)", _child([*me, "--_hand", str(wh)]))
+    step("hand-written (limit)", _child([*me, "--_hand", str(wh)], key_env(layout)))
     if "test" not in args.skip:
         step("dbt test", _dbt(["test"], layout, history_now))
     if "memory" not in args.skip:
@@ -280,11 +281,8 @@ def _read_json(db: str, files: list[str]) -> None:
 
 
 def _hand(warehouse: str) -> None:
-    con = duckdb.connect(warehouse)
-    con.execute("set TimeZone = 'UTC'")
-    con.execute("create schema if not exists bench")
-    con.execute(f"create or replace table bench.wide as {HAND_WRITTEN_WIDE_SQL}")
-    con.close()
+    """The build limit (benchmarks/hand_written.py), with the build's hash key."""
+    hand_written(Path(warehouse), os.environ["FLOOP_HASH_KEY"])
 
 
 def _gx(warehouse: str, now: str) -> None:

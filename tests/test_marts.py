@@ -1,5 +1,6 @@
-"""The marts on simulated traffic (the session's built warehouse): the wide fact agrees with an
-independent hand-written SQL over raw, the marts reconcile with the wide fact and the ledger,
+"""The marts on simulated traffic (the session's built warehouse): the staged feedback, the wide
+fact and the version marts agree with an independent hand-written SQL over raw (the build's
+limit, benchmarks/hand_written.py), the marts reconcile with the wide fact and the ledger,
 and every mart column is documented."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from floop.config import Layout
 from floop.dbt import run_dbt
+from floop.hash_key import resolve as resolve_hash_key
 
 pytestmark = pytest.mark.slow
 
@@ -58,18 +60,56 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def test_wide_fact_equals_hand_written_sql(warehouse_copy: Path) -> None:
-    bench = bench_module()
-    bench.hand_written(warehouse_copy)
-    cols = ", ".join(
-        f"round({c}, 9) as {c}" if c.startswith(("weighted_", "rating_", "edit_distance")) else c
-        for c in bench.COMPARED_COLUMNS
+def _rounded(columns: list[str]) -> str:
+    doubles = ("weighted_", "rating_", "edit_distance", "server_latency_", "primary_outcome_value")
+    return ", ".join(f"round({c}, 9) as {c}" if c.startswith(doubles) else c for c in columns)
+
+
+@pytest.fixture(scope="module")
+def hand_written(warehouse_copy: Path) -> Path:
+    """The hand-written limit (benchmarks/hand_written.py) built beside the build's tables."""
+    key = resolve_hash_key(Layout.for_warehouse(warehouse_copy), create=False).value
+    bench_module().hand_written(warehouse_copy, key)
+    return warehouse_copy
+
+
+def _same_rows(warehouse: Path, built: str, hand: str) -> None:
+    assert query(warehouse, f"select count(*) from ({hand})")[0][0] > 10
+    assert query(warehouse, f"{built} except all {hand}") == []
+    assert query(warehouse, f"{hand} except all {built}") == []
+
+
+def test_wide_fact_equals_hand_written_sql(hand_written: Path) -> None:
+    cols = _rounded(bench_module().COMPARED_COLUMNS)
+    assert query(hand_written, "select count(*) from bench.wide")[0][0] > 500
+    _same_rows(
+        hand_written, f"select {cols} from marts.fct_interactions", f"select {cols} from bench.wide"
     )
-    dbt_rows = f"select {cols} from marts.fct_interactions"
-    hand_rows = f"select {cols} from bench.wide"
-    assert query(warehouse_copy, f"select count(*) from ({hand_rows})")[0][0] > 500
-    assert query(warehouse_copy, f"{dbt_rows} except all {hand_rows}") == []
-    assert query(warehouse_copy, f"{hand_rows} except all {dbt_rows}") == []
+
+
+def test_staged_feedback_equals_hand_written_sql(hand_written: Path) -> None:
+    """Keyed hashes and redaction, written twice (macros/pii.sql, benchmarks/hand_written.py)."""
+    cols = "event_id, user_key, actor_key, feedback_text_redacted"
+    built, hand = "staging.stg_feedback", "bench.feedback"
+    _same_rows(hand_written, f"select {cols} from {built}", f"select {cols} from {hand}")
+    redacted = f"select count(*) from {hand} where feedback_text_redacted like '%[%]%'"
+    assert query(hand_written, redacted)[0][0] > 0
+
+
+@pytest.mark.parametrize("period", ["weekly", "daily"])
+def test_version_marts_equal_hand_written_sql(hand_written: Path, period: str) -> None:
+    """The interaction columns of the outcome-per-version marts (rows with interactions; the
+    rows of golden runs and robust thumbs alone are not in the limit)."""
+    cols = bench_module().VERSION_COLUMNS
+    stamp = {"weekly": "interaction_week", "daily": "interaction_date"}[period]
+    built = _rounded([stamp if c == "period_start" else c for c in cols]).replace(
+        stamp, f"{stamp} as period_start", 1
+    )
+    _same_rows(
+        hand_written,
+        f"select {built} from marts.fct_version_outcomes_{period} where interactions > 0",
+        f"select {_rounded(cols)} from bench.versions_{period}",
+    )
 
 
 def test_weekly_mart_reconciles_with_wide_fact(built_warehouse: Path) -> None:
