@@ -204,6 +204,8 @@ DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
                 "2026-11-03T14:00:00Z",
                 event_id="ev-e1-early",
                 prompt_version="p3",
+                # in another session: the old session is left without events
+                session_id="s-E-moved",
             ),
             interaction("a2", "support_chat", "A", "2026-11-03T10:00:00Z", event_id="ev-a2-late"),
         ],

@@ -3,7 +3,8 @@
         materialized=floop_incremental(),
         incremental_strategy='delete+insert',
         unique_key='session_id',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook="{% if is_incremental() %}delete from {{ this }} where event_type is null{% endif %}"
     )
 }}
 -- The chain of events of a session: what a labeler sees for a queued response (the Review
@@ -20,7 +21,9 @@
 -- interaction can move the task's start), or that held such a response or task before (its
 -- staged interaction may have changed). A session is rebuilt from all its events, and a
 -- task's start is taken over all its interactions, so incremental == full refresh
--- (tests/test_incremental.py).
+-- (tests/test_incremental.py). A session left without an interaction (its only response
+-- re-sent in another session) gets a placeholder row (event_type null), so delete+insert
+-- clears it; the post-hook deletes the placeholder.
 with staged_interactions as (
     select
         session_id,
@@ -291,7 +294,7 @@ timed as (
     left join task_starts on chain.task_id = task_starts.task_id
 ),
 
-final as (
+events as (
     select
         session_id,
         event_id,
@@ -317,6 +320,44 @@ final as (
         event_value,
         detail
     from timed
+),
+
+{% if is_incremental() %}
+placeholders as (
+    select
+        session_id,
+        cast(null as {{ string_type() }}) as event_id,
+        cast(null as {{ string_type() }}) as event_type,
+        cast(null as timestamp) as event_at,
+        cast(null as timestamp) as ingested_at,
+        cast(null as double) as lateness_hours,
+        cast(null as double) as hours_after_task_start,
+        cast(null as bigint) as event_order,
+        cast(null as {{ string_type() }}) as output_id,
+        cast(null as {{ string_type() }}) as task_id,
+        cast(null as {{ string_type() }}) as prompt_version,
+        cast(null as {{ string_type() }}) as model_id,
+        cast(null as {{ string_type() }}) as model_version,
+        cast(null as {{ string_type() }}) as knowledge_version,
+        cast(null as boolean) as is_shadow,
+        cast(null as {{ string_type() }}) as retrieved_document_ids,
+        cast(null as {{ string_type() }}) as cited_document_ids,
+        cast(null as {{ string_type() }}) as event_kind,
+        cast(null as double) as event_value,
+        cast(null as {{ string_type() }}) as detail
+    from touched_sessions
+    where session_id not in (select interactions.session_id from interactions)
+),
+
+final as (
+    select * from events
+    union all
+    select * from placeholders
 )
+{% else %}
+final as (
+    select * from events
+)
+{% endif %}
 
 select * from final
