@@ -28,7 +28,7 @@ TENANT = "acme"
 VARS = {"lookback_days": 1}
 DBT_NOW = parse_now("2026-11-12T00:00:00Z")
 # The models under test and everything upstream of them (issue 14: the marts made incremental).
-WITHIN = ["+fct_interactions", "+fct_review_context"]
+WITHIN = ["+fct_interactions", "+fct_review_context", "+fct_document_retrieval"]
 SELECT = ["--select", " ".join(WITHIN)]
 # Each day's selection of the incremental build (the sources that changed), in order.
 PLANNED: list[list[str]] = []
@@ -139,6 +139,14 @@ DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
         [
             # late interaction for the orphan feedback, on day 1
             interaction("d1", "rag_qa", "D", "2026-11-02T08:00:00Z"),
+            interaction(
+                "h0",
+                "rag_qa",
+                "H0",
+                "2026-11-04T09:00:00Z",
+                retrieval_ids=["d3"],
+                knowledge_version="kb-1",
+            ),
             outcome("o4", "code_assist", "B", "2026-11-04T10:00:00Z", "tests_passed", 1),
             {
                 "event_id": "v1",
@@ -208,6 +216,10 @@ DAYS: list[tuple[str, list[dict[str, Any] | str]]] = [
                 session_id="s-E-moved",
             ),
             interaction("a2", "support_chat", "A", "2026-11-03T10:00:00Z", event_id="ev-a2-late"),
+            # a late click on c1's second document (day 1), and h0 (day 3) re-sent earlier
+            # without retrievals: its documents must go
+            {**feedback("f9", "c1", "2026-11-10T11:00:00Z", "doc_click", 1), "document_id": "d2"},
+            interaction("h0", "rag_qa", "H0", "2026-11-04T08:00:00Z", event_id="ev-h0-early"),
         ],
     ),
     # the same clock as the load before, then an earlier one (a backfill): the ingest stamp
@@ -295,6 +307,8 @@ INCREMENTAL_MODELS = [
     "intermediate.int_task_attribution",
     "marts.fct_interactions",
     "marts.fct_review_context",
+    "intermediate.int_document_retrievals",
+    "marts.fct_document_retrieval",
 ]
 
 
@@ -320,7 +334,7 @@ def test_models_of_unchanged_sources_were_not_run(
 
 def test_wide_fact_has_every_interaction(incremental_and_full: tuple[Path, Path]) -> None:
     _, full = incremental_and_full
-    assert len(wide(full)) == 9  # a1 a2 b1 b1s c1 d1 e1 g1 h1
+    assert len(wide(full)) == 10  # a1 a2 b1 b1s c1 d1 e1 g1 h0 h1
 
 
 def test_staged_interaction_is_the_first_by_event_time(
