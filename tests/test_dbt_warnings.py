@@ -37,9 +37,7 @@ def _test_results(
     layout: Layout, now: str, vars: dict[str, object] | None = None
 ) -> dict[str, tuple[str, int]]:
     """Runs the watchers; returns {test name: (status, failing rows)}."""
-    run_dbt(
-        ["test", "--select", *WATCHERS], layout, now=parse_now(now), vars=vars, check=False
-    )
+    run_dbt(["test", "--select", *WATCHERS], layout, now=parse_now(now), vars=vars, check=False)
     results = json.loads((layout.dbt_target / "run_results.json").read_text())["results"]
     return {
         r["unique_id"].split(".")[2]: (r["status"], r["failures"] or 0)
@@ -92,9 +90,7 @@ def test_stale_goldens_and_a_weak_labeler_warn(layout: Layout) -> None:
     finally:
         labelers.close()
     assert weak > 0 and goldens > 0
-    results = _test_results(
-        layout, "2027-03-01T00:00:00Z", {"labeler_kappa_warn_threshold": 1.01}
-    )
+    results = _test_results(layout, "2027-03-01T00:00:00Z", {"labeler_kappa_warn_threshold": 1.01})
     assert results["warn_stale_goldens"] == ("warn", goldens)
     assert results["warn_labeler_kappa_below_threshold"] == ("warn", weak)
     assert results["assert_three_goldens_per_workflow"][0] == "pass"
