@@ -15,3 +15,24 @@
         )
     )
 {%- endmacro %}
+
+{#- A candidate's guardrails summed up, over its rows of (metric, guardrail_status): how many
+    breached, held and in all, and the names of the breached and of the unproven ones
+    (inconclusive or without data), comma-separated by name. One definition for experiment
+    arms (int_gate_candidates) and ramps (int_ramp_candidates). Aggregates: use in a grouped
+    select. -#}
+{% macro guardrail_tally() -%}
+    count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
+    count(*) filter (where guardrail_status = 'held') as guardrails_held,
+    count(*) as guardrails,
+    {{ listagg(
+        "case when guardrail_status = 'breached' then metric end",
+        "', '",
+        "order by metric"
+    ) }} as breached_guardrails,
+    {{ listagg(
+        "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
+        "', '",
+        "order by metric"
+    ) }} as unproven_guardrails
+{%- endmacro %}

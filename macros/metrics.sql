@@ -73,3 +73,15 @@
     avg({{ value }}) - {{ z }} * stddev_samp({{ value }}) / sqrt(count({{ value }})) as {{ name }}_ci_low,
     avg({{ value }}) + {{ z }} * stddev_samp({{ value }}) / sqrt(count({{ value }})) as {{ name }}_ci_high
 {%- endmacro %}
+
+{#- The version signals (robust thumbs, flagged and capped votes, golden verdicts) summed over a
+    group: every one is additive, so a week is the sum of its days. Aggregates: use in a
+    grouped select (int_version_signals_daily, int_version_signals_weekly). -#}
+{% macro version_signal_sums() -%}
+    sum(robust_weighted_thumbs_up) as robust_weighted_thumbs_up,
+    sum(robust_weighted_thumbs_down) as robust_weighted_thumbs_down,
+    cast(sum(flagged_thumbs_votes) as bigint) as flagged_thumbs_votes,
+    cast(sum(capped_thumbs_votes) as bigint) as capped_thumbs_votes,
+    cast(sum(golden_verdict_count) as bigint) as golden_verdict_count,
+    cast(sum(golden_passed_count) as bigint) as golden_passed_count
+{%- endmacro %}

@@ -61,19 +61,7 @@ guardrails as (
     select
         experiment_id,
         arm,
-        count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
-        count(*) filter (where guardrail_status = 'held') as guardrails_held,
-        count(*) as guardrails,
-        {{ listagg(
-            "case when guardrail_status = 'breached' then metric end",
-            "', '",
-            "order by metric"
-        ) }} as breached_guardrails,
-        {{ listagg(
-            "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
-            "', '",
-            "order by metric"
-        ) }} as unproven_guardrails
+        {{ guardrail_tally() }}
     from results
     where metric_role = 'guardrail'
     group by experiment_id, arm

@@ -14,19 +14,7 @@ guardrails as (
     select
         workflow,
         candidate_version,
-        count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
-        count(*) filter (where guardrail_status = 'held') as guardrails_held,
-        count(*) as guardrails,
-        {{ listagg(
-            "case when guardrail_status = 'breached' then metric end",
-            "', '",
-            "order by metric"
-        ) }} as breached_guardrails,
-        {{ listagg(
-            "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
-            "', '",
-            "order by metric"
-        ) }} as unproven_guardrails
+        {{ guardrail_tally() }}
     from guardrail_results
     group by workflow, candidate_version
 ),

@@ -12,12 +12,7 @@ final as (
         prompt_version,
         knowledge_version,
         interaction_week,
-        sum(robust_weighted_thumbs_up) as robust_weighted_thumbs_up,
-        sum(robust_weighted_thumbs_down) as robust_weighted_thumbs_down,
-        cast(sum(flagged_thumbs_votes) as bigint) as flagged_thumbs_votes,
-        cast(sum(capped_thumbs_votes) as bigint) as capped_thumbs_votes,
-        cast(sum(golden_verdict_count) as bigint) as golden_verdict_count,
-        cast(sum(golden_passed_count) as bigint) as golden_passed_count
+        {{ version_signal_sums() }}
     from daily
     group by
         tenant_id,

@@ -1,5 +1,7 @@
 -- Every workflow declared in the workflows seed has at least 3 golden tasks: fewer cannot
 -- tell a version's regression from one task's noise. Fails with the workflows short of it.
+-- Two seeds are read; Dagster shows the check on the goldens seed.
+{{ config(meta={'dagster': {'ref': {'name': 'golden_tasks'}}}) }}
 with workflows as (
     select task_type from {{ ref('workflows') }}
 ),

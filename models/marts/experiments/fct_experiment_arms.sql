@@ -1,6 +1,7 @@
 -- One row per experiment arm (experiment_id x variant), over non-shadow interactions: its
 -- primary outcome rate with a Wilson interval, and the difference against the control arm
--- (variant 'control', else the first variant alphabetically) with a 95% interval by the
+-- (the configured control_arm; for an experiment without a config the variant 'control',
+-- else the first variant alphabetically: int_experiment_config) with a 95% interval by the
 -- normal approximation for a difference of two independent proportions.
 with interactions as (
     select
@@ -18,6 +19,11 @@ with interactions as (
         is_retried
     from {{ ref('fct_interactions') }}
     where not is_shadow and experiment_id is not null
+),
+
+experiments as (
+    select experiment_id, control_arm
+    from {{ ref('int_experiment_config') }}
 ),
 
 arms as (
@@ -45,12 +51,8 @@ arms as (
 controls as (
     select
         experiment_id,
-        coalesce(
-            max(variant) filter (where variant = 'control'),
-            min(variant)
-        ) as control_variant
-    from arms
-    group by experiment_id
+        coalesce(control_arm, '(none)') as control_variant
+    from experiments
 ),
 
 with_control as (
@@ -62,7 +64,8 @@ with_control as (
         control.successes as control_successes
     from arms
     inner join controls on arms.experiment_id = controls.experiment_id
-    inner join arms as control
+    -- a configured control that served nothing leaves the deltas null, not the arms out
+    left join arms as control
         on controls.experiment_id = control.experiment_id
         and controls.control_variant = control.variant
 ),
