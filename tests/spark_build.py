@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 from pathlib import Path
 
@@ -57,6 +58,14 @@ def main(argv: list[str]) -> int:
         else:
             locations[name] = _location(spark, relation)
     (out / "locations.json").write_text(json.dumps(locations, indent=1))
+    # CPU seconds of the driver's JVM and of this process: the cost of the build apart from
+    # the machine's other load (docs/scale-out.md quotes them)
+    pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    jvm_cpu = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    python_cpu = usage.ru_utime + usage.ru_stime
+    print(f"spark_build: cpu driver jvm {jvm_cpu:.0f} s, python {python_cpu:.0f} s")
     return 0 if result.success else 1
 
 
