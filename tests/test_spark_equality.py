@@ -10,7 +10,8 @@ status on both engines. Then a Spark standalone cluster (a master and a worker s
 127.0.0.1) builds a subset, compared the same way: nothing relies on local mode.
 
 Real DuckDB, real dbt, real JVMs; skipped when `java` is missing. One build per engine for the
-module (about 5 minutes on an idle 2-core machine, docs/scale-out.md).
+module (12.5 minutes on the shared 2-core machine at load 8-10; about 5-6 idle, estimated from
+the builds' CPU time: docs/scale-out.md, section 5).
 """
 
 from __future__ import annotations
