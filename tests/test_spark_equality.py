@@ -10,12 +10,13 @@ status on both engines. Then a Spark standalone cluster (a master and a worker s
 127.0.0.1) builds a subset, compared the same way: nothing relies on local mode.
 
 Real DuckDB, real dbt, real JVMs; skipped when `java` is missing. One build per engine for the
-module (12.5 minutes on the shared 2-core machine at load 8-10; about 5-6 idle, estimated from
+module (10.5-12.5 minutes on the shared 2-core machine at load 5-10; about 5-6 idle, estimated from
 the builds' CPU time: docs/scale-out.md, section 5).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -30,7 +31,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
-import pyspark
 import pytest
 
 from floop.cli import main
@@ -232,7 +232,9 @@ def _free_port() -> int:
 def _start(root: Path, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
     """`spark-class ARGS` (pyspark's launcher; it execs the JVM) in a process group of its own,
     so that stopping it also stops the executors a worker starts."""
-    spark_class = Path(pyspark.__file__).parent / "bin" / "spark-class"
+    spec = importlib.util.find_spec("pyspark")  # the spark extra (pip install -e ".[spark]")
+    assert spec is not None and spec.origin is not None, "pyspark is not installed"
+    spark_class = Path(spec.origin).parent / "bin" / "spark-class"
     with (root / f"{name}.log").open("w") as log:
         return subprocess.Popen(
             [str(spark_class), *args],
