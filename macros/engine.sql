@@ -197,8 +197,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- json_group_object's own definition with the keys ordered: json_group_object keeps the
+    rows' order, which differs between runs and engines (json_group_object is a macro, so it
+    takes no `order by`) -#}
 {% macro default__json_object_agg(key, value) -%}
-    json_group_object({{ key }}, {{ value }})
+    cast('{' || string_agg(
+        to_json(cast({{ key }} as varchar)) || ':'
+        || coalesce(to_json({{ value }}), cast('null' as json)),
+        ',' order by {{ key }}
+    ) || '}' as json)
 {%- endmacro %}
 
 {% macro spark__json_object_agg(key, value) -%}

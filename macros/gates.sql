@@ -25,14 +25,15 @@
     count(*) filter (where guardrail_status = 'breached') as guardrails_breached,
     count(*) filter (where guardrail_status = 'held') as guardrails_held,
     count(*) as guardrails,
-    {{ listagg(
+    -- not dbt's listagg: on Spark it drops the order and gives '' for no value
+    {{ string_agg_ordered(
         "case when guardrail_status = 'breached' then metric end",
         "', '",
-        "order by metric"
+        "metric"
     ) }} as breached_guardrails,
-    {{ listagg(
+    {{ string_agg_ordered(
         "case when guardrail_status in ('inconclusive', 'no_data') then metric end",
         "', '",
-        "order by metric"
+        "metric"
     ) }} as unproven_guardrails
 {%- endmacro %}

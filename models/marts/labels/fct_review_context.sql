@@ -301,8 +301,10 @@ events as (
         event_type,
         event_at,
         ingested_at,
-        {{ datediff('event_at', 'ingested_at', 'second') }} / 3600.0 as lateness_hours,
-        {{ datediff('task_started_at', 'event_at', 'second') }} / 3600.0
+        -- double on both engines (a decimal divisor keeps Spark in decimals)
+        cast({{ datediff('event_at', 'ingested_at', 'second') }} as double) / 3600
+            as lateness_hours,
+        cast({{ datediff('task_started_at', 'event_at', 'second') }} as double) / 3600
             as hours_after_task_start,
         cast(row_number() over (
             partition by session_id order by event_at asc, event_type asc, event_id asc
