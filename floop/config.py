@@ -99,8 +99,10 @@ class Layout:
         lake: Path | str | None = None,
         engine: str | None = None,
     ) -> Layout:
-        """The layout of WAREHOUSE (default FLOOP_WAREHOUSE). `UsageError` when the engine is
-        spark without a lake: Spark reads raw events only from the Parquet event log."""
+        """The layout of WAREHOUSE (default FLOOP_WAREHOUSE) for ENGINE (default duckdb: only
+        `floop run` and the Dagster definitions read FLOOP_ENGINE, through `engine_name`).
+        `UsageError` when the engine is spark without a lake: Spark reads raw events only
+        from the Parquet event log."""
         default = warehouse_path()
         wh = Path(warehouse).expanduser().resolve() if warehouse else default
         is_default = wh == default
@@ -115,7 +117,7 @@ class Layout:
             exports=exports,
             analyst_copy=analyst,
             lake=lake_path(lake),
-            engine=engine_name(engine),
+            engine=engine_name(engine or ENGINES[0]),
         )
         if layout.engine == "spark" and layout.lake is None:
             raise UsageError(

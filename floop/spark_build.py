@@ -75,12 +75,17 @@ def _drop_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
         con.execute(f'drop table "{schema}"."{name}"')
 
 
-def mirror_tables(layout: Layout, manifest: dict[str, Any]) -> MirrorResult:
+def mirror_tables(
+    layout: Layout, manifest: dict[str, Any], names: set[str] | None = None
+) -> MirrorResult:
     """In LAYOUT's warehouse, a view `<schema>.<table>` over the Parquet files of each table
-    the Spark build of MANIFEST wrote (replacing a view or table of that name)."""
+    the Spark build of MANIFEST wrote (or of those among NAMES), replacing a view or table of
+    that name."""
     result = MirrorResult()
     with connect(layout.warehouse) as con:
         for schema, name in built_tables(manifest):
+            if names is not None and name not in names:
+                continue
             folder = table_dir(layout, schema, name)
             if not any(folder.glob("*.parquet")):
                 result.missing.append(f"{schema}.{name}")

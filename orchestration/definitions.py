@@ -37,7 +37,7 @@ def build_defs(
     lake: Path | None = None,
     engine: str | None = None,
 ) -> dg.Definitions:
-    layout = Layout.for_warehouse(warehouse, lake, engine)
+    layout = Layout.for_warehouse(warehouse, lake, config.engine_name(engine))
     paths = FloopPaths(
         warehouse=str(layout.warehouse),
         landing=str(Path(landing or config.landing_dir()).resolve()),

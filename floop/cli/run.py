@@ -9,7 +9,7 @@ from pathlib import Path
 
 from floop import config, hash_key
 from floop.cli.args import add_lake, add_landing, add_now, add_warehouse, now_of
-from floop.config import ENGINES, Layout
+from floop.config import ENGINES, Layout, engine_name
 from floop.summary import print_summary
 
 
@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
     from orchestration.runner import report_lines, run_job
 
     landing = Path(args.landing or config.landing_dir()).resolve()
-    layout = Layout.for_warehouse(args.warehouse, args.lake, args.engine)
+    layout = Layout.for_warehouse(args.warehouse, args.lake, engine_name(args.engine))
     now = now_of(args)
     started = time.monotonic()
     engine = f", engine {layout.engine}" if layout.engine != "duckdb" else ""

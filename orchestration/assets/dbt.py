@@ -69,9 +69,11 @@ def _build(
 
 
 def _mirror(context: dg.AssetExecutionContext, floop: FloopPaths, manifest: dict[str, Any]) -> None:
-    """The warehouse's views over the Parquet tables Spark wrote (floop.spark_build)."""
+    """The warehouse's views over the Parquet tables this step's Spark build wrote
+    (floop.spark_build)."""
     log = progress_logger(context)
-    result = mirror_tables(floop.layout(), manifest)
+    step = {key.path[-1] for key in context.selected_asset_keys}
+    result = mirror_tables(floop.layout(), manifest, step)
     log(f"spark: {len(result.views):,} tables readable from the warehouse as views")
     if result.missing:
         log(f"spark: no Parquet files for {', '.join(result.missing)}")
