@@ -111,5 +111,6 @@ def spark_notes(manifest: dict[str, Any]) -> list[str]:
         "DuckDB-only for now): " + (", ".join(disabled) or "-"),
         "engine spark: marts.fct_dataset_lineage lists no export manifests (the registry the "
         "exports write stays in the warehouse file; Spark reads an empty one)",
-        "engine spark: the dbt docs site has no catalog (column types) on this engine",
+        "engine spark: the dbt docs site is made without a catalog (no column types or row "
+        "counts: reading them would start one more JVM)",
     ]

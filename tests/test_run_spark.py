@@ -26,6 +26,8 @@ SPARK_DISABLED = {
     "marts.fct_version_gates",
 }
 
+KEY_MARTS = ("marts.fct_interactions", "marts.fct_version_outcomes_daily", "marts.dim_versions")
+
 
 def _run(root: Path, landing: Path, *engine_args: str) -> None:
     argv = ["run", "--landing", str(landing), "--warehouse", str(root / "w.duckdb")]
@@ -73,9 +75,9 @@ def test_the_analyst_copy_holds_sparks_marts_with_duckdbs_row_counts(
     assert disabled >= SPARK_DISABLED
     assert all(t.startswith("intermediate.") for t in disabled - SPARK_DISABLED)
     assert set(on_spark) <= set(on_duckdb)
-    for mart in ("marts.fct_interactions", "marts.fct_version_outcomes_daily"):
+    # every mart's rows are compared in tests/test_spark_equality.py; here the key ones
+    for mart in KEY_MARTS:
         assert on_spark[mart] == on_duckdb[mart] > 0
-    assert {t: on_spark[t] for t in on_spark} == {t: on_duckdb[t] for t in on_spark}
 
 
 def test_the_analyst_copy_has_duckdbs_columns(runs: tuple[Path, Path]) -> None:
