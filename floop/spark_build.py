@@ -19,11 +19,14 @@ from typing import Any
 import duckdb
 
 from floop.config import Layout
+from floop.registry import REGISTRY_COLUMNS, REGISTRY_SCHEMA, REGISTRY_TABLE
 from floop.sql import sql_str
-from floop.warehouse import connect
+from floop.warehouse import connect, table_exists
 
 # dbt materializations that leave Parquet files on Spark (incremental models are tables there).
 _WITH_FILES = ("table", "incremental", "seed")
+# The one file of Spark's registry table floop writes (Spark skips names starting with . or _).
+REGISTRY_FILE = "part-00000-floop-registry.parquet"
 
 
 @dataclass
@@ -101,6 +104,31 @@ def mirror_tables(
     return result
 
 
+def copy_registry(layout: Layout) -> int:
+    """The warehouse's `registry.dataset_manifests` (written by the exports) as the Parquet
+    file of Spark's table of that name (created empty by macros/spark_sources.sql), so the
+    lineage models built on Spark list the manifests. Replaced whole (renamed into place);
+    returns the rows."""
+    folder = table_dir(layout, REGISTRY_SCHEMA, REGISTRY_TABLE.split(".")[1])
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{REGISTRY_FILE}.tmp"
+    # JSON as text: Spark's column is a string
+    cols = ", ".join(
+        f'cast("{c}" as varchar) as "{c}"' if t == "JSON" else f'"{c}"'
+        for c, t in REGISTRY_COLUMNS
+    )
+    with connect(layout.warehouse, read_only=True) as con:
+        if not table_exists(con, REGISTRY_TABLE):
+            return 0
+        con.execute(
+            f"copy (select {cols} from {REGISTRY_TABLE} order by manifest_id) "
+            f"to {sql_str(str(tmp))} (format parquet)"
+        )
+        row = con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()
+    tmp.replace(folder / REGISTRY_FILE)
+    return int(row[0]) if row else 0
+
+
 def spark_notes(manifest: dict[str, Any]) -> list[str]:
     """What a run on the spark engine leaves out, one line each (`floop run` prints them)."""
     disabled = disabled_models(manifest)
@@ -109,8 +137,6 @@ def spark_notes(manifest: dict[str, Any]) -> list[str]:
         "ran as checks",
         "engine spark: disabled on this target (dbt Python models and what reads them; "
         "DuckDB-only for now): " + (", ".join(disabled) or "-"),
-        "engine spark: marts.fct_dataset_lineage lists no export manifests (the registry the "
-        "exports write stays in the warehouse file; Spark reads an empty one)",
         "engine spark: the dbt docs site is made without a catalog (no column types or row "
         "counts: reading them would start one more JVM)",
     ]

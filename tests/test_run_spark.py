@@ -105,3 +105,19 @@ def test_the_spark_runs_exports_verify_and_match_duckdbs(runs: tuple[Path, Path]
         )
     assert totals[0] == totals[1]
 
+
+
+def test_the_lineage_mart_built_on_spark_lists_the_runs_manifests(
+    runs: tuple[Path, Path],
+) -> None:
+    """The exports' registry reaches Spark (floop.spark_build.copy_registry)."""
+    found = []
+    for run in runs:
+        with duckdb.connect(str(run / "analyst.duckdb"), read_only=True) as con:
+            found.append(
+                con.execute(
+                    "select count(distinct manifest_id) from marts.fct_dataset_lineage "
+                    "where has_manifest"
+                ).fetchone()
+            )
+    assert found[0] == found[1] == (3,)

@@ -23,7 +23,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from floop.build_state import BuildPlan, forget_build, plan_build, record_build
 from floop.dbt import build_flags, run_dbt
-from floop.spark_build import disabled_models, mirror_tables
+from floop.spark_build import copy_registry, disabled_models, mirror_tables
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.progress import progress_logger
 from orchestration.resources import FloopPaths, dbt_for_run
@@ -149,6 +149,9 @@ def build_dbt_assets(
     def floop_dbt_lineage(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, floop: FloopPaths
     ) -> Iterator[Any]:
+        if floop.engine == "spark":  # Spark reads the registry the exports wrote from Parquet
+            rows = copy_registry(floop.layout())
+            progress_logger(context)(f"spark: registry of {rows:,} manifests copied as Parquet")
         yield from _build(context, dbt, floop, project, manifest)
 
     return [floop_dbt, floop_dbt_lineage]
