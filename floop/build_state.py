@@ -143,6 +143,8 @@ def plan_build(
     project = project_fingerprint(project_dir)
     if uses_clock(manifest):
         project += f"@{now.date().isoformat()}"
+    if layout.engine != "duckdb":  # the other engine's tables were not built by the last build
+        project += f"@{layout.engine}"
     relations = sources(manifest)
     with duckdb.connect(str(layout.warehouse), read_only=True) as con:
         signatures = source_signatures(con, relations)

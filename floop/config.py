@@ -61,6 +61,18 @@ def lake_path(value: str | Path | None = None) -> Path | None:
     return path
 
 
+# The engines `floop run --engine` builds the dbt project on (docs/scale-out.md).
+ENGINES = ("duckdb", "spark")
+
+
+def engine_name(value: str | None = None) -> str:
+    """The engine (`--engine`, else FLOOP_ENGINE, else duckdb); `UsageError` when unknown."""
+    name = (value or os.environ.get("FLOOP_ENGINE") or ENGINES[0]).strip().lower()
+    if name not in ENGINES:
+        raise UsageError(f"engine {name!r} is not one of {', '.join(ENGINES)} (FLOOP_ENGINE)")
+    return name
+
+
 @dataclass(frozen=True)
 class Layout:
     """Every path floop reads or writes for one warehouse file. Build it with `for_warehouse`;
@@ -77,11 +89,20 @@ class Layout:
     analyst_copy: Path
     # The Parquet event log the raw sources read (`--lake`, FLOOP_LAKE); None: schema `raw`.
     lake: Path | None = None
+    # Where dbt builds the models (`--engine`, FLOOP_ENGINE): duckdb (this file) or spark.
+    engine: str = ENGINES[0]
 
     @classmethod
     def for_warehouse(
-        cls, warehouse: Path | str | None = None, lake: Path | str | None = None
+        cls,
+        warehouse: Path | str | None = None,
+        lake: Path | str | None = None,
+        engine: str | None = None,
     ) -> Layout:
+        """The layout of WAREHOUSE (default FLOOP_WAREHOUSE) for ENGINE (default duckdb: only
+        `floop run` and the Dagster definitions read FLOOP_ENGINE, through `engine_name`).
+        `UsageError` when the engine is spark without a lake: Spark reads raw events only
+        from the Parquet event log."""
         default = warehouse_path()
         wh = Path(warehouse).expanduser().resolve() if warehouse else default
         is_default = wh == default
@@ -90,13 +111,20 @@ class Layout:
         if not is_default and not os.environ.get("FLOOP_EXPORTS"):
             exports = wh.with_name("exports")
         analyst = _path("FLOOP_ANALYST_COPY", wh.with_name("analyst.duckdb"))
-        return cls(
+        layout = cls(
             warehouse=wh,
             dbt_target=target,
             exports=exports,
             analyst_copy=analyst,
             lake=lake_path(lake),
+            engine=engine_name(engine or ENGINES[0]),
         )
+        if layout.engine == "spark" and layout.lake is None:
+            raise UsageError(
+                "--engine spark needs --lake DIR (or FLOOP_LAKE): Spark reads raw events only "
+                "from the Parquet event log"
+            )
+        return layout
 
     @property
     def dbt_logs(self) -> Path:
@@ -124,6 +152,18 @@ class Layout:
     def dbt_parse_state(self) -> Path:
         """The project fingerprint the manifest was parsed from (orchestration.resources)."""
         return self.dbt_target / "floop_parse_state"
+
+    @property
+    def spark_warehouse(self) -> Path:
+        """spark.sql.warehouse.dir: the Spark build's tables, `<schema>.db/<table>/*.parquet`
+        (FLOOP_SPARK_WAREHOUSE_DIR overrides; floop.spark_output reads them)."""
+        return _path("FLOOP_SPARK_WAREHOUSE_DIR", self.dbt_target / "spark-warehouse")
+
+    @property
+    def spark_metastore(self) -> Path:
+        """The Derby home of Spark's embedded metastore (FLOOP_SPARK_METASTORE_DIR overrides):
+        it names the tables of `spark_warehouse`, so the two move together."""
+        return _path("FLOOP_SPARK_METASTORE_DIR", self.dbt_target / "spark-metastore")
 
     @property
     def run_log(self) -> Path:

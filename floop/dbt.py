@@ -24,6 +24,11 @@ from floop.errors import FloopError, OperationalError
 from floop.hash_key import ENV_VAR as HASH_KEY_VAR
 from floop.hash_key import resolve as resolve_hash_key
 
+# The profile's output (profiles.yml) each engine builds on (floop.config.ENGINES).
+TARGETS = {"duckdb": "dev", "spark": "spark"}
+# What a build leaves out per engine: on Spark the unit tests (their fixtures are DuckDB SQL;
+# docs/scale-out.md).
+_BUILD_EXCLUDES = {"spark": ["--exclude-resource-type", "unit_test"]}
 # The launcher Dagster's dbt resource runs instead of `dbt` (see `launch`).
 LAUNCHER = "floop-dbt"
 _ENV_FLAG = "--env="
@@ -43,20 +48,35 @@ def launcher_executable() -> str:
     return _bin(LAUNCHER)
 
 
+def dbt_target_name(engine: str) -> str:
+    """The profile output dbt builds ENGINE's tables with."""
+    return TARGETS[engine]
+
+
+def build_flags(engine: str) -> list[str]:
+    """Arguments of `dbt build` on ENGINE (what that engine leaves out)."""
+    return list(_BUILD_EXCLUDES.get(engine, []))
+
+
 def as_layout(warehouse: Layout | Path | str) -> Layout:
     return warehouse if isinstance(warehouse, Layout) else Layout.for_warehouse(warehouse)
 
 
 def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     """What a dbt child process needs on top of the inherited environment: the warehouse, the
-    lake (when its raw sources read one), the project's profile, the layout's target and log
-    folders, and the clock when given."""
+    lake (when its raw sources read one), the engine's target and Spark folders, the project's
+    profile, the layout's target and log folders, and the clock when given."""
     env = {
         "FLOOP_WAREHOUSE": str(layout.warehouse),
         "FLOOP_DUCKDB_TEMP": str(layout.duckdb_temp),
         # the raw sources read this Parquet event log; empty (the raw schema) overrides any
         # FLOOP_LAKE inherited from this process's environment
         "FLOOP_LAKE": str(layout.lake) if layout.lake else "",
+        # where the spark target keeps its tables and metastore (profiles.yml)
+        "FLOOP_SPARK_WAREHOUSE_DIR": str(layout.spark_warehouse),
+        "FLOOP_SPARK_METASTORE_DIR": str(layout.spark_metastore),
+        # the layout's engine, unless the command names a --target
+        "DBT_TARGET": dbt_target_name(layout.engine),
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_PROJECT_DIR": str(PROJECT_DIR),
         "DBT_TARGET_PATH": str(layout.dbt_target),

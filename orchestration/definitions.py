@@ -1,8 +1,10 @@
 """The one Dagster `Definitions` of floop: this module only assembles.
 
 `dagster dev -m orchestration.definitions` (scripts/dagster-ui.sh) loads `defs`, built for the
-default paths (FLOOP_WAREHOUSE, FLOOP_LANDING, ... see floop/config.py). `floop run` and the
-tests call `build_defs(...)` for their own paths and run the same job in-process.
+default paths and engine (FLOOP_WAREHOUSE, FLOOP_LANDING, FLOOP_LAKE, FLOOP_ENGINE, ... see
+floop/config.py). `floop run` and the tests call `build_defs(...)` for their own paths and
+run the same job in-process. The engine reaches the assets only through the resources: the
+dbt resource's target and `FloopPaths.engine`.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ def build_defs(
     policies_dir: Path | None = None,
     prepare: bool = False,
     lake: Path | None = None,
+    engine: str | None = None,
 ) -> dg.Definitions:
-    layout = Layout.for_warehouse(warehouse, lake)
+    layout = Layout.for_warehouse(warehouse, lake, config.engine_name(engine))
     paths = FloopPaths(
         warehouse=str(layout.warehouse),
         landing=str(Path(landing or config.landing_dir()).resolve()),
@@ -42,6 +45,7 @@ def build_defs(
         analyst_copy=str(Path(analyst_copy or layout.analyst_copy).resolve()),
         policies_dir=str(Path(policies_dir or config.POLICIES_DIR).resolve()),
         lake=str(layout.lake or ""),
+        engine=layout.engine,
     )
     project = dbt_project(layout, prepare=prepare)
     manifest = read_manifest(project)
@@ -79,7 +83,7 @@ def build_defs(
             )
         ],
         sensors=[build_landing_sensor(job)],
-        resources={"floop": paths, "dbt": dbt_resource(project)},
+        resources={"floop": paths, "dbt": dbt_resource(project, layout.engine)},
         # One DuckDB writer at a time: steps run one after another in one process.
         executor=dg.in_process_executor,
     )

@@ -12,7 +12,13 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from floop.build_state import project_fingerprint
 from floop.config import PROJECT_DIR, Layout
-from floop.dbt import dbt_executable, launcher_executable, launcher_flags, run_dbt
+from floop.dbt import (
+    dbt_executable,
+    dbt_target_name,
+    launcher_executable,
+    launcher_flags,
+    run_dbt,
+)
 
 
 class FloopPaths(dg.ConfigurableResource):
@@ -24,12 +30,13 @@ class FloopPaths(dg.ConfigurableResource):
     analyst_copy: str
     policies_dir: str
     lake: str = ""  # the Parquet event log ingest writes and dbt reads ("": schema raw)
+    engine: str = "duckdb"  # where dbt builds: duckdb or spark (floop.config.ENGINES)
 
     def layout(self) -> Layout:
-        """The warehouse's Layout, with the exports, analyst copy and lake this deployment
-        names."""
+        """The warehouse's Layout, with the exports, analyst copy, lake and engine this
+        deployment names."""
         return dataclasses.replace(
-            Layout.for_warehouse(self.warehouse),
+            Layout.for_warehouse(self.warehouse, self.lake_path, self.engine),
             exports=Path(self.exports),
             analyst_copy=Path(self.analyst_copy),
             lake=self.lake_path,
@@ -51,6 +58,8 @@ def dbt_project(layout: Layout, prepare: bool = False) -> DbtProject:
         project_dir=PROJECT_DIR, target_path=layout.dbt_target, profiles_dir=PROJECT_DIR
     )
     parsed_from = f"{project_fingerprint()} {layout.warehouse}"
+    if layout.engine != "duckdb":  # another target, another manifest (disabled models)
+        parsed_from += f" {layout.engine}"
     current = project.manifest_path.exists() and _read_text(layout.dbt_parse_state) == parsed_from
     if (
         (prepare and not current)
@@ -73,9 +82,13 @@ def read_manifest(project: DbtProject) -> dict[str, Any]:
     return json.loads(project.manifest_path.read_text())
 
 
-def dbt_resource(project: DbtProject) -> DbtCliResource:
+def dbt_resource(project: DbtProject, engine: str) -> DbtCliResource:
+    """dbt on ENGINE: the resource's target is the engine's profile output."""
     return DbtCliResource(
-        project_dir=project, profiles_dir=str(PROJECT_DIR), dbt_executable=dbt_executable()
+        project_dir=project,
+        profiles_dir=str(PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+        target=dbt_target_name(engine),
     )
 
 
@@ -86,5 +99,6 @@ def dbt_for_run(dbt: DbtCliResource, layout: Layout, now: datetime) -> DbtCliRes
         project_dir=dbt.project_dir,
         profiles_dir=dbt.profiles_dir,
         dbt_executable=launcher_executable(),
+        target=dbt.target,
         global_config_flags=[*launcher_flags(layout, now), *dbt.global_config_flags],
     )

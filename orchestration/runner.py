@@ -5,6 +5,7 @@ export per policy -> analyst copy. A failed blocking check stops everything down
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ import dagster as dg
 
 from floop.config import Layout
 from floop.errors import OperationalError
+from floop.spark_build import spark_notes
 from orchestration.clock import NOW_TAG, PARTITIONS_START, partition_for
 from orchestration.definitions import JOB_NAME, build_defs
 from orchestration.home import dagster_home
@@ -47,6 +49,7 @@ class RunReport:
     # "asset: check" -> what the check checks, one line (explains warnings and failures)
     explanations: dict[str, str] = field(default_factory=dict)
     streamed: bool = False  # the steps were printed live already
+    notes: list[str] = field(default_factory=list)  # what the engine leaves out
 
 
 def run_job(
@@ -84,6 +87,7 @@ def run_job(
         policies_dir=policies_dir,
         prepare=prepare,
         lake=layout.lake,
+        engine=layout.engine,
     )
     if instance is None:
         dagster_home()
@@ -114,6 +118,8 @@ def run_job(
     report.log_path = log_path
     report.streamed = out is not None
     report.explanations = {f"{a}: {c}": text for (a, c), text in descriptions.items() if text}
+    if layout.engine == "spark":
+        report.notes = spark_notes(json.loads(layout.dbt_manifest.read_text()))
     return report
 
 
@@ -227,6 +233,7 @@ def report_lines(report: RunReport) -> list[str]:
     out += [f"  warn   check {name}{_why(report, name)}" for name in report.warned_checks]
     out += [f"  FAILED check {name}{_why(report, name)}" for name in report.failed_checks]
     out += [f"  error in {err[:1500]}" for err in report.errors]
+    out += [f"  note   {note}" for note in report.notes]
     if report.log_path:
         out.append(f"  dbt output: {report.log_path}")
     return out

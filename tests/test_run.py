@@ -23,6 +23,25 @@ def test_missing_landing_folder_is_one_line_exit_2(
     assert not wh.exists()
 
 
+@pytest.mark.parametrize("how", ["--engine", "FLOOP_ENGINE"])
+def test_engine_spark_without_a_lake_is_one_line_exit_2(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Spark reads raw events only from the Parquet event log: refused before anything runs."""
+    monkeypatch.delenv("FLOOP_LAKE", raising=False)
+    (tmp_path / "landing").mkdir()
+    wh = tmp_path / "w.duckdb"
+    argv = ["run", "--landing", str(tmp_path / "landing"), "--warehouse", str(wh)]
+    if how == "--engine":
+        argv += ["--engine", "spark"]
+    else:
+        monkeypatch.setenv("FLOOP_ENGINE", "spark")
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--engine spark needs --lake DIR" in err[0]
+    assert not wh.exists()
+
+
 @pytest.mark.parametrize(
     ("now", "partition"),
     [

@@ -8,7 +8,11 @@ an observation of each of its assets and yields no materialization, so the expor
 lineage step and the analyst copy downstream are skipped and stay as they are. A run where
 only some sources changed builds what reads them (`BuildPlan.select`); each model left out is
 reported materialized with the reason (its table is as current as its inputs), so that the
-steps downstream of it and of a rebuilt model still run."""
+steps downstream of it and of a rebuilt model still run.
+
+On the spark engine (`FloopPaths.engine`, the dbt resource's target) each step ends by giving
+the warehouse DuckDB file a view over every table Spark wrote (`floop.spark_build`), so the
+exports and the analyst copy downstream read Spark's Parquet output unchanged."""
 
 from collections.abc import Iterator, Sequence
 from graphlib import TopologicalSorter
@@ -18,7 +22,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from floop.build_state import BuildPlan, forget_build, plan_build, record_build
-from floop.dbt import run_dbt
+from floop.dbt import build_flags, run_dbt
+from floop.spark_build import copy_registry, disabled_models, mirror_tables
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.progress import progress_logger
 from orchestration.resources import FloopPaths, dbt_for_run
@@ -33,6 +38,7 @@ def _build(
     dbt: DbtCliResource,
     floop: FloopPaths,
     project: DbtProject,
+    manifest: dict[str, Any],
     plan: BuildPlan | None = None,
 ) -> Iterator[Any]:
     """`dbt build` of the step's selection (narrowed to PLAN's), streamed: each model and test
@@ -51,9 +57,26 @@ def _build(
         yield from _unchanged(context, plan)
     yield from (
         dbt_for_run(dbt, floop.layout(), run_now(context))
-        .cli(["build", *narrow], context=context, target_path=project.target_path)
+        .cli(
+            ["build", *narrow, *build_flags(floop.engine)],
+            context=context,
+            target_path=project.target_path,
+        )
         .stream()
     )
+    if floop.engine == "spark":
+        _mirror(context, floop, manifest)
+
+
+def _mirror(context: dg.AssetExecutionContext, floop: FloopPaths, manifest: dict[str, Any]) -> None:
+    """The warehouse's views over the Parquet tables this step's Spark build wrote
+    (floop.spark_build)."""
+    log = progress_logger(context)
+    step = {key.path[-1] for key in context.selected_asset_keys}
+    result = mirror_tables(floop.layout(), manifest, step)
+    log(f"spark: {len(result.views):,} tables readable from the warehouse as views")
+    if result.missing:
+        log(f"spark: no Parquet files for {', '.join(result.missing)}")
 
 
 def _unchanged(context: dg.AssetExecutionContext, plan: BuildPlan) -> Iterator[Any]:
@@ -87,6 +110,11 @@ def build_dbt_assets(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, floop: FloopPaths
     ) -> Iterator[Any]:
         layout, now = floop.layout(), run_now(context)
+        if layout.engine == "spark":
+            progress_logger(context)(
+                "spark: unit tests excluded; disabled on this target: "
+                + (", ".join(disabled_models(manifest)) or "-")
+            )
         # Only a build of the whole step may be skipped or recorded as the last build.
         whole = set(context.selected_asset_keys) == set(context.assets_def.keys)
         plan = plan_build(layout, manifest, now) if whole else None
@@ -99,10 +127,13 @@ def build_dbt_assets(
             return
         forget_build(layout)  # until this build has succeeded
         # Same target folder as the CLI: one manifest, one partial-parse state.
-        yield from _build(context, dbt, floop, project, plan)
-        # The docs site (`floop docs`, dbt docs serve) reflects what was just built.
+        yield from _build(context, dbt, floop, project, manifest, plan)
+        # The docs site (`floop docs`, dbt docs serve) reflects what was just built. On Spark
+        # from the build's manifest, without the catalog: compiling or reading the catalog
+        # starts one more JVM (~2 min under load, measured) where this takes ~10 s.
         progress_logger(context)("dbt docs generate")
-        run_dbt(["docs", "generate"], layout, now=now, capture=True)
+        catalog = ["--no-compile", "--empty-catalog"] if layout.engine == "spark" else []
+        run_dbt(["docs", "generate", *catalog], layout, now=now, capture=True)
         if plan is not None:
             record_build(layout, manifest, plan, now)
 
@@ -118,6 +149,9 @@ def build_dbt_assets(
     def floop_dbt_lineage(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, floop: FloopPaths
     ) -> Iterator[Any]:
-        yield from _build(context, dbt, floop, project)
+        if floop.engine == "spark":  # Spark reads the registry the exports wrote from Parquet
+            rows = copy_registry(floop.layout())
+            progress_logger(context)(f"spark: registry of {rows:,} manifests copied as Parquet")
+        yield from _build(context, dbt, floop, project, manifest)
 
     return [floop_dbt, floop_dbt_lineage]

@@ -1,0 +1,142 @@
+"""The Spark build's output, read by DuckDB: where its tables' Parquet files are, the
+warehouse's views over them, and what the spark target leaves out.
+
+dbt on the spark target writes every table and seed as a Parquet table under
+spark.sql.warehouse.dir (`Layout.spark_warehouse`): `<schema>.db/<table>/part-*.parquet`.
+After a Spark build the warehouse DuckDB file gets one view per such table, `<schema>.<table>`
+over its files (`mirror_tables`), so whatever reads the warehouse after dbt (the exports, the
+summary, the analyst copy) reads Spark's output as it reads DuckDB's tables, with DuckDB
+scanning the Parquet: no table passes through Python. dbt views (the staging models) have no
+files and are not mirrored; nothing after dbt reads staging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from floop.config import Layout
+from floop.registry import REGISTRY_COLUMNS, REGISTRY_SCHEMA, REGISTRY_TABLE
+from floop.sql import sql_str
+from floop.warehouse import connect, table_exists
+
+# dbt materializations that leave Parquet files on Spark (incremental models are tables there).
+_WITH_FILES = ("table", "incremental", "seed")
+# The one file of Spark's registry table floop writes (Spark skips names starting with . or _).
+REGISTRY_FILE = "part-00000-floop-registry.parquet"
+
+
+@dataclass
+class MirrorResult:
+    """The views created, and the built tables that had no Parquet files to read."""
+
+    views: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def table_dir(layout: Layout, schema: str, name: str) -> Path:
+    """The folder of Spark table SCHEMA.NAME (Spark's default location: lower-case names)."""
+    return layout.spark_warehouse / f"{schema.lower()}.db" / name.lower()
+
+
+def built_tables(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """(schema, table) of every enabled model and seed the build leaves as Parquet files."""
+    out = []
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") not in ("model", "seed"):
+            continue
+        if node.get("config", {}).get("materialized") in _WITH_FILES:
+            out.append((node["schema"], node.get("alias") or node["name"]))
+    return sorted(out)
+
+
+def disabled_models(manifest: dict[str, Any]) -> list[str]:
+    """Names of the models the target disables (on Spark: the dbt Python models and the
+    models built on them; dbt_project.yml)."""
+    return sorted(
+        {
+            node["name"]
+            for nodes in manifest.get("disabled", {}).values()
+            for node in nodes
+            if node.get("resource_type") == "model"
+        }
+    )
+
+
+def _drop_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """A table of that name (an earlier DuckDB build of this warehouse) gives way to the view:
+    the build's tables are derived data, rebuilt by the next build on either engine."""
+    kind = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    if kind is not None and kind[0] == "BASE TABLE":
+        con.execute(f'drop table "{schema}"."{name}"')
+
+
+def mirror_tables(
+    layout: Layout, manifest: dict[str, Any], names: set[str] | None = None
+) -> MirrorResult:
+    """In LAYOUT's warehouse, a view `<schema>.<table>` over the Parquet files of each table
+    the Spark build of MANIFEST wrote (or of those among NAMES), replacing a view or table of
+    that name."""
+    result = MirrorResult()
+    with connect(layout.warehouse) as con:
+        for schema, name in built_tables(manifest):
+            if names is not None and name not in names:
+                continue
+            folder = table_dir(layout, schema, name)
+            if not any(folder.glob("*.parquet")):
+                result.missing.append(f"{schema}.{name}")
+                continue
+            con.execute(f'create schema if not exists "{schema}"')
+            _drop_table(con, schema, name)
+            files = sql_str(f"{folder.as_posix()}/*.parquet")
+            con.execute(
+                f'create or replace view "{schema}"."{name}" as '
+                f"select * from read_parquet({files}, hive_partitioning = false)"
+            )
+            result.views.append(f"{schema}.{name}")
+    return result
+
+
+def copy_registry(layout: Layout) -> int:
+    """The warehouse's `registry.dataset_manifests` (written by the exports) as the Parquet
+    file of Spark's table of that name (created empty by macros/spark_sources.sql), so the
+    lineage models built on Spark list the manifests. Replaced whole (renamed into place);
+    returns the rows."""
+    folder = table_dir(layout, REGISTRY_SCHEMA, REGISTRY_TABLE.split(".")[1])
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{REGISTRY_FILE}.tmp"
+    # JSON as text: Spark's column is a string
+    cols = ", ".join(
+        f'cast("{c}" as varchar) as "{c}"' if t == "JSON" else f'"{c}"'
+        for c, t in REGISTRY_COLUMNS
+    )
+    with connect(layout.warehouse, read_only=True) as con:
+        if not table_exists(con, REGISTRY_TABLE):
+            return 0
+        con.execute(
+            f"copy (select {cols} from {REGISTRY_TABLE} order by manifest_id) "
+            f"to {sql_str(str(tmp))} (format parquet)"
+        )
+        row = con.execute(f"select count(*) from {REGISTRY_TABLE}").fetchone()
+    tmp.replace(folder / REGISTRY_FILE)
+    return int(row[0]) if row else 0
+
+
+def spark_notes(manifest: dict[str, Any]) -> list[str]:
+    """What a run on the spark engine leaves out, one line each (`floop run` prints them)."""
+    disabled = disabled_models(manifest)
+    return [
+        "engine spark: dbt unit tests not run (their fixtures are DuckDB SQL); the data tests "
+        "ran as checks",
+        "engine spark: disabled on this target (dbt Python models and what reads them; "
+        "DuckDB-only for now): " + (", ".join(disabled) or "-"),
+        "engine spark: the dbt docs site is made without a catalog (no column types or row "
+        "counts: reading them would start one more JVM)",
+    ]
