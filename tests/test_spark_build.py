@@ -55,7 +55,9 @@ def _spark_table(layout: Layout, schema: str, name: str, sql: str) -> None:
     folder = layout.spark_warehouse / f"{schema}.db" / name
     folder.mkdir(parents=True)
     (folder / "_SUCCESS").touch()
-    duckdb.sql(f"copy ({sql}) to {sql_str(str(folder / 'part-00000-x.parquet'))}")
+    # a connection of its own: the module's default one is shared with every earlier test
+    with duckdb.connect() as con:
+        con.execute(f"copy ({sql}) to {sql_str(str(folder / 'part-00000-x.parquet'))}")
 
 
 def test_built_tables_are_the_models_and_seeds_with_files() -> None:
@@ -92,7 +94,8 @@ def test_copy_registry_writes_the_exports_rows_where_spark_reads_them(layout: La
         )
     assert copy_registry(layout) == 1
     path = layout.spark_warehouse / "registry.db" / "dataset_manifests" / REGISTRY_FILE
-    rows = duckdb.sql(
-        f"select manifest_id, row_counts, typeof(row_counts) from read_parquet('{path}')"
-    ).fetchall()
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select manifest_id, row_counts, typeof(row_counts) from read_parquet('{path}')"
+        ).fetchall()
     assert rows == [("m1", '{"a": 1}', "VARCHAR")]
