@@ -14,6 +14,7 @@ import pytest
 from ingest_helpers import NOW
 
 from floop.cli import main
+from floop.importers.langfuse import edit_distance
 from floop.ingest import ingest
 
 NOW_ARG = "2026-11-20T00:00:00Z"
@@ -379,3 +380,10 @@ def test_langfuse_scores_by_source_and_type(tmp_path: Path) -> None:
     ]
     assert rows(wh, "select server_latency_ms, session_id, user_id from raw.interaction_events") \
         == [(1250.0, "s-1", "u-1")]
+
+
+def test_edit_distance_leaves_duckdbs_default_connection_usable() -> None:
+    """It runs on the module's shared connection: a half-read result left there (fetchone on
+    duckdb 2.x) made the next statement of any caller fail with ResourceInUseException."""
+    assert edit_distance("abc", "abd") == pytest.approx(1 / 3)
+    assert duckdb.sql("select 42").fetchall() == [(42,)]

@@ -221,11 +221,13 @@ def edit_distance(output: str | None, corrected: Any) -> float | None:
     is, 1 rewritten), computed by DuckDB; None when either text is missing."""
     if output is None or not isinstance(corrected, str):
         return None
-    row = duckdb.execute(
+    # fetchall, not fetchone: duckdb 2.x keeps a half-read result open on the shared default
+    # connection, and the next statement anyone runs there fails
+    rows = duckdb.execute(
         "select coalesce(levenshtein($a, $b) / nullif(greatest(length($a), length($b)), 0), 0)",
         {"a": output, "b": corrected},
-    ).fetchone()
-    return float(row[0]) if row else None
+    ).fetchall()
+    return float(rows[0][0]) if rows else None
 
 
 def _json_obj(value: Any) -> Record:
