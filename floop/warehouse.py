@@ -33,6 +33,11 @@ AUX_TABLES: dict[str, list[tuple[str, str]]] = {
         # lines of erased users (`floop forget`): removed since, or dropped at load by a
         # tombstone. lines = accepted + duplicate + rejected + erased
         ("erased", "BIGINT"),
+        # The file as stat() saw it before this row's read (null: not recorded, e.g. rows of
+        # older floop versions or a file modified just before): a later run skips the file
+        # without reading it when its size, mtime and inode still match (floop.ingest.ledger).
+        ("file_mtime_ns", "BIGINT"),
+        ("file_inode", "BIGINT"),
     ],
     "quarantine": [
         ("load_id", "VARCHAR"),

@@ -436,6 +436,12 @@ AUX_COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
 AUX_COLUMN_DESCRIPTIONS["quarantine"]["raw_line"] = (
     "The line exactly as landed (may hold personal data; never staged)."
 )
+AUX_COLUMN_DESCRIPTIONS["ingest_ledger"] |= {
+    "file_mtime_ns": "The file's mtime (ns since the epoch) listed before this load read it; "
+    "null when not recorded (never staged: ingest skips a file whose stat still matches).",
+    "file_inode": "The file's inode listed before this load read it; null when not recorded "
+    "(never staged).",
+}
 
 AUX_LOADED_AT = {
     "ingest_ledger": "ingested_at",

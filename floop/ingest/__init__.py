@@ -198,10 +198,15 @@ def _erasure_key(con: duckdb.DuckDBPyConnection, warehouse: Path) -> tuple[str, 
 
 
 def _each_entry(run: _Run, entries: list[LandingEntry]) -> None:
+    # files whose stat matches their last load are not read (ledger.LedgerState.unchanged)
+    unchanged = {e.relative for e in entries if e.readable and run.state.unchanged(e)}
+    to_scan = [e for e in entries if e.readable and e.relative not in unchanged]
     # closing(): a scan still running ends before the run's temp folder is removed
-    with closing(_scans_ahead([e for e in entries if e.readable], run.scan)) as scans:
+    with closing(_scans_ahead(to_scan, run.scan)) as scans:
         for i, entry in enumerate(entries, start=1):
-            if entry.readable:
+            if entry.relative in unchanged:
+                run.result.skipped.append(entry.relative)
+            elif entry.readable:
                 run.load(entry, next(scans), i)
             else:
                 run.not_read(entry, index=i)
@@ -241,7 +246,9 @@ class _Run:
     def scan(self, entry: LandingEntry, in_place: bool = True) -> Scan:
         assert entry.fmt is not None
         prior = self.state.prior(entry.relative)
-        return scan_file(entry.path, entry.fmt, prior, self.tmpdir, in_place)
+        scan = scan_file(entry.path, entry.fmt, prior, self.tmpdir, in_place)
+        scan.mtime_ns, scan.inode = entry.mtime_ns, entry.inode
+        return scan
 
     def load(self, entry: LandingEntry, future: Future[Scan], index: int) -> None:
         """One landing file: its new lines staged (loaded with its batch), or nothing new, or
@@ -330,6 +337,8 @@ class _Run:
             file_size_bytes=scan.size,
             sha256=scan.sha256,
             bytes_read=scan.size,
+            file_mtime_ns=scan.mtime_ns,
+            file_inode=scan.inode,
         ).insert(self.con)
 
     def not_read(

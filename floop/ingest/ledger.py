@@ -10,6 +10,14 @@ before has changed; nothing re-read). A file that stays skipped, failed or tampe
 same reason and content gets no second row. `accepted + duplicate + rejected + erased = lines`
 on every row (0 on rows that read nothing); `erased` counts the lines of users erased by
 `floop forget` (dropped at load by a tombstone, or removed since).
+
+A load also records the file's size, mtime and inode as listed before its read
+(`file_mtime_ns`, `file_inode`; null when not known). A file whose last row is such a load,
+which read it to its end, and whose stat still matches, is not read at all by the next run
+(`LedgerState.unchanged`): re-hashing every landing file on every run was the bound of a run
+with no new data. Any change of size, mtime or inode (an append, a rewrite, a copy) makes the
+run read and hash the file as before, so tampering is still detected; rows without a stat
+(older warehouses, purged or moved files) are hashed as before.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from floop.contract import RAW_SCHEMA, load_contract
+from floop.ingest.listing import LandingEntry
 from floop.ingest.scan import Prior
 
 
@@ -45,6 +54,8 @@ class LedgerRow:
     start_offset: int = 0
     bytes_read: int = 0
     pending_bytes: int = 0
+    file_mtime_ns: int | None = None
+    file_inode: int | None = None
 
     def insert(self, con: duckdb.DuckDBPyConnection) -> None:
         names = list(vars(self))
@@ -66,21 +77,33 @@ class LedgerState:
         self._last: dict[str, tuple[str, str | None, str | None]] = {}
         self._legacy_by_path: dict[str, Prior] = {}
         self._legacy_by_sha: set[str] = set()
+        # relative path -> (size, mtime_ns, inode) of a last row that read the file to its end
+        self._stat: dict[str, tuple[int, int, int] | None] = {}
         rows = con.execute(
             f"""select relative_path, file_path, status, status_reason, sha256,
-              coalesce(start_offset + bytes_read, file_size_bytes)
+              coalesce(start_offset + bytes_read, file_size_bytes),
+              file_size_bytes, file_mtime_ns, file_inode
             from {RAW_SCHEMA}.ingest_ledger
             order by ingested_at, rowid"""
         ).fetchall()
-        for rel, path, status, reason, sha, end in rows:
+        for rel, path, status, reason, sha, end, size, mtime_ns, inode in rows:
             if rel is None:
                 if status == "loaded" and sha is not None:
                     self._legacy_by_path[path] = Prior(end=end, sha256=sha)
                     self._legacy_by_sha.add(sha)
                 continue
             self._last[rel] = (status, reason, sha)
+            whole = status == "loaded" and None not in (mtime_ns, inode) and end == size
+            self._stat[rel] = (size, mtime_ns, inode) if whole else None
             if status == "loaded":
                 self._read[rel] = Prior(end=end, sha256=sha)
+
+    def unchanged(self, entry: LandingEntry) -> bool:
+        """ENTRY's last row is a load that read it whole, and its size, mtime and inode are
+        still what that load recorded: nothing new, nothing changed, no need to read it."""
+        if entry.mtime_ns is None or entry.inode is None:
+            return False
+        return self._stat.get(entry.relative) == (entry.size, entry.mtime_ns, entry.inode)
 
     def prior(self, relative: str) -> Prior | None:
         """What earlier loads read of the file at this landing path (None: never loaded)."""

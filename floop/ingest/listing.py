@@ -5,11 +5,15 @@ File names are data, never patterns: nothing here or later hands a landing name 
 or one to skip with a reason; every one of them gets a ledger row. Links are followed only
 to files inside the landing folder; a symlinked folder is never followed (no loops, no file
 read twice under two names).
+
+Each file's size, mtime and inode are taken here, before any read: a file whose stat still
+matches what its last load recorded is not read again (`ledger.LedgerState.unchanged`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,10 @@ from floop.landing import file_format
 # and folders (`.DS_Store`, `.staging/`), editor and download leftovers.
 _TEMP_PREFIXES = (".", "~")
 _TEMP_SUFFIXES = ("~", ".tmp", ".temp", ".part", ".partial", ".crdownload", ".swp")
+# A file modified less than this before it was listed may still be written within the same
+# mtime tick after the stat (a same-size rewrite would keep size and mtime): its mtime is not
+# trusted, so it is read and hashed as before (git's "racily clean" entries).
+_SETTLE_NS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,9 @@ class LandingEntry:
     relative: str
     fmt: str | None = None
     size: int | None = None
+    # st_mtime_ns when it is older than the listing by _SETTLE_NS (else None), and st_ino
+    mtime_ns: int | None = None
+    inode: int | None = None
     skip_reason: str | None = None  # ledger status `skipped`
     error: str | None = None  # ledger status `failed` (a folder that cannot be listed)
 
@@ -49,6 +60,8 @@ def list_landing(landing: Path) -> list[LandingEntry]:
     except OSError as exc:
         raise OperationalError(f"landing folder {landing} cannot be read: {exc}") from exc
     entries: list[LandingEntry] = []
+    # the wall clock, not floop's --now: it is compared with the file system's mtimes
+    listed_ns = time.time_ns()
     pending = [top]
     while pending:
         for item in pending.pop():
@@ -61,7 +74,7 @@ def list_landing(landing: Path) -> list[LandingEntry]:
                         LandingEntry(Path(item.path), rel + "/", error=f"folder unreadable: {exc}")
                     )
             else:
-                entries.append(_classify(root, item, rel))
+                entries.append(_classify(root, item, rel, listed_ns))
     return sorted(entries, key=lambda e: e.relative)
 
 
@@ -74,7 +87,7 @@ def _is_temp(name: str) -> bool:
     return name.startswith(_TEMP_PREFIXES) or name.lower().endswith(_TEMP_SUFFIXES)
 
 
-def _classify(root: Path, item: os.DirEntry[str], rel: str) -> LandingEntry:
+def _classify(root: Path, item: os.DirEntry[str], rel: str, listed_ns: int) -> LandingEntry:
     """A non-folder entry (or a hidden folder, or a link): read it, or skip it and why."""
     path = Path(item.path)
     if _is_temp(item.name):
@@ -101,4 +114,12 @@ def _classify(root: Path, item: os.DirEntry[str], rel: str) -> LandingEntry:
     if fmt is None:
         suffix = "".join(Path(item.name).suffixes) or "none"
         return LandingEntry(path, rel, size=st.st_size, skip_reason=f"unknown extension ({suffix})")
-    return LandingEntry(path, rel, fmt=fmt, size=st.st_size)
+    settled = listed_ns - st.st_mtime_ns >= _SETTLE_NS
+    return LandingEntry(
+        path,
+        rel,
+        fmt=fmt,
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns if settled else None,
+        inode=st.st_ino,
+    )

@@ -380,4 +380,6 @@ def _insert_ledger(
         start_offset=scan.start,
         bytes_read=scan.end - scan.start,
         pending_bytes=scan.pending,
+        file_mtime_ns=scan.mtime_ns,
+        file_inode=scan.inode,
     ).insert(con)

@@ -56,6 +56,10 @@ class Scan:
     staged: Path | None = None  # a copy in the run's temp folder (deleted after the load)
     in_place: Path | None = None  # or the landing file itself, read whole (never deleted)
     tampered: str | None = None
+    # the file's stat when it was listed, before this read (`listing.LandingEntry`), for the
+    # ledger: a later run skips the file unread while it still matches
+    mtime_ns: int | None = None
+    inode: int | None = None
 
     @property
     def to_read(self) -> Path | None:
