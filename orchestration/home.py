@@ -23,6 +23,11 @@ run_monitoring:
   cancel_timeout_seconds: 180
   max_resume_run_attempts: 0
   poll_interval_seconds: 60
+# The stock SQLite event log (same files), with its connections kept open between events: it
+# reconnected for each of the ~650 events of a run (orchestration/event_log.py, issue 14).
+event_log_storage:
+  module: orchestration.event_log
+  class: PooledSqliteEventLogStorage
 """
 
 
@@ -38,6 +43,9 @@ def dagster_home() -> Path:
         yaml_path.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ.setdefault("DAGSTER_TELEMETRY_DISABLED", "1")
+    # Dagster hands over a run's "planned" events (one per asset and per check, ~500) as one
+    # batch, which orchestration.event_log stores in one transaction (else one per event).
+    os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", "1000")
     return home
 
 
