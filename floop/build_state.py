@@ -13,6 +13,12 @@ successful build of the whole project the fingerprint of both is saved beside db
   (an incremental day no longer pays dbt's ~1 s per model for the models it cannot touch);
 - nothing changed: build nothing (`floop run` with no new data).
 
+A view holds no data: re-creating it with an unchanged project (definition) changes nothing,
+so `BuildPlan.select_args` (a `dbt run` of the selection) leaves the selected views out
+(`BuildPlan.views`); they are created by the first build and by every build of a changed
+project (the whole project). A `dbt build` of the selection (`floop run`) keeps them: excluding
+a view in dbt also excludes its tests (every view has some), and those test the new data.
+
 The dataset registry is a source too (the lineage mart reads it) but not a reason to build:
 the exports that write it run after the build in every run, so a registry change would make
 every second run a full build (and that build's exports would change it again). The lineage
@@ -129,11 +135,17 @@ class BuildPlan:
     changes_tables: bool = True
     # the models, seeds and snapshots `select` leaves out (names), when it selects
     unchanged: list[str] = field(default_factory=list)
+    # the views `select` holds (names): same definitions as built before, nothing to re-create
+    views: list[str] = field(default_factory=list)
 
     @property
     def select_args(self) -> list[str]:
-        """dbt arguments of the selection (none for the whole project)."""
-        return ["--select", " ".join(self.select)] if self.select else []
+        """`dbt run` arguments of the selection, without its views (none for the whole
+        project). Not for `dbt build`: it would leave out the views' tests."""
+        if not self.select:
+            return []
+        exclude = ["--exclude", " ".join(self.views)] if self.views else []
+        return ["--select", " ".join(self.select), *exclude]
 
 
 def plan_build(
@@ -169,13 +181,40 @@ def plan_build(
             plan.reason = "sources changed: " + ", ".join(changed)
             plan.select = [f"{s}+" for s in changed] + tests
             plan.unchanged = not_downstream(manifest, changed)
+            plan.views = views_downstream(manifest, changed)
     return plan
+
+
+def _name(uid: str, node: dict[str, Any]) -> str:
+    return str(node.get("name") or uid.rsplit(".", 1)[-1])
 
 
 def not_downstream(manifest: dict[str, Any], selectors: list[str]) -> list[str]:
     """Names of the models, seeds and snapshots that read none of the sources SELECTORS
     (`source:<source>.<name>`), directly or through other nodes (the manifest's child_map).
     As an `--exclude` this narrows a selection dagster-dbt unions with its own `fqn:*`."""
+    reached = _downstream(manifest, selectors)
+    return sorted(
+        _name(uid, n)
+        for uid, n in manifest.get("nodes", {}).items()
+        if n.get("resource_type") in ("model", "seed", "snapshot") and uid not in reached
+    )
+
+
+def views_downstream(manifest: dict[str, Any], selectors: list[str]) -> list[str]:
+    """Names of the models materialized as views that read one of the sources SELECTORS."""
+    reached = _downstream(manifest, selectors)
+    return sorted(
+        _name(uid, n)
+        for uid, n in manifest.get("nodes", {}).items()
+        if n.get("resource_type") == "model"
+        and n.get("config", {}).get("materialized") == "view"
+        and uid in reached
+    )
+
+
+def _downstream(manifest: dict[str, Any], selectors: list[str]) -> set[str]:
+    """Unique ids of the sources SELECTORS and of every node reading them."""
     names = {
         f"source:{s['source_name']}.{s['name']}": uid
         for uid, s in manifest.get("sources", {}).items()
@@ -188,11 +227,7 @@ def not_downstream(manifest: dict[str, Any], selectors: list[str]) -> list[str]:
             if child not in reached:
                 reached.add(child)
                 todo.append(child)
-    return sorted(
-        n.get("name") or uid.rsplit(".", 1)[-1]
-        for uid, n in manifest.get("nodes", {}).items()
-        if n.get("resource_type") in ("model", "seed", "snapshot") and uid not in reached
-    )
+    return reached
 
 
 def record_build(layout: Layout, manifest: dict[str, Any], plan: BuildPlan, now: datetime) -> None:

@@ -116,3 +116,47 @@ def test_build_only_when_an_input_changed(tmp_path: Path) -> None:
     assert plan() == (True, "the dbt project changed since the last build")
     change("insert into raw.ingest_ledger (load_id, lines) values ('L2', 1)")
     assert plan_build(layout, MANIFEST, NOW, project).select == []  # the whole project
+
+
+def test_a_data_only_day_runs_no_view(tmp_path: Path) -> None:
+    """Views downstream of a changed source are left out of the `dbt run` selection (their
+    definition did not change); the first build and a changed project build them."""
+    project = _project(tmp_path)
+    layout = Layout.for_warehouse(tmp_path / "wh.duckdb")
+    con = connect(layout.warehouse)
+    ensure_raw_schema(con)
+    con.close()
+    manifest = {
+        "sources": MANIFEST["sources"],
+        "child_map": {
+            "source.floop.events.ingest_ledger": ["model.floop.v", "model.floop.other_v"],
+            "model.floop.v": ["model.floop.t", "test.floop.not_null_v"],
+        },
+        "nodes": {
+            "model.floop.v": {"name": "v", "resource_type": "model",
+                              "config": {"materialized": "view"}},  # fmt: skip
+            "model.floop.other_v": {"name": "other_v", "resource_type": "model",
+                                    "config": {"materialized": "view"}},  # fmt: skip
+            "model.floop.t": {"name": "t", "resource_type": "model",
+                              "config": {"materialized": "table"}},  # fmt: skip
+            "model.floop.w": {"name": "w", "resource_type": "model",
+                              "config": {"materialized": "view"}},  # fmt: skip
+        },
+    }
+    first = plan_build(layout, manifest, NOW, project)
+    assert (first.select_args, first.views) == ([], [])  # the whole project, views too
+    record_build(layout, manifest, first, NOW)
+    con = connect(layout.warehouse)
+    con.execute("insert into raw.ingest_ledger (load_id, lines) values ('L1', 1)")
+    con.close()
+    day = plan_build(layout, manifest, NOW, project)
+    assert day.views == ["other_v", "v"]  # not w: it reads no changed source
+    assert day.select_args == [
+        "--select",
+        "source:events.ingest_ledger+",
+        "--exclude",
+        "other_v v",
+    ]
+    (project / "macros" / "time.sql").write_text("-- changed\n")
+    changed = plan_build(layout, manifest, NOW, project)
+    assert (changed.select_args, changed.views) == ([], [])

@@ -289,7 +289,9 @@ def planned_run(warehouse: Path) -> None:
     if not plan.build:
         return
     select = " ".join(f"{s},{within}" for s in plan.select for within in WITHIN) or SELECT[1]
-    run_dbt(["run", "--select", select], warehouse, vars=VARS, now=DBT_NOW, capture=True)
+    # as BuildPlan.select_args: the views (unchanged definitions) are not created again
+    exclude = ["--exclude", " ".join(plan.views)] if plan.views else []
+    run_dbt(["run", "--select", select, *exclude], warehouse, vars=VARS, now=DBT_NOW, capture=True)
     record_build(layout, manifest, plan, DBT_NOW)
 
 
