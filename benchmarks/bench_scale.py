@@ -130,9 +130,13 @@ def slowest_models(layout: Layout, top: int = 12) -> list[tuple[str, float]]:
 
 
 def _steps_of(output: str) -> tuple[float, float]:
-    """(sum of the step seconds, run seconds) from `floop run`'s printed report."""
+    """(sum of the step seconds, run seconds) from `floop run`'s printed report: the table of
+    a run not streamed, or the streamed `[  7.6s] step: ok in 0.7s` lines (the table was
+    not printed then, and the sum was 0)."""
     steps = sum(float(m) for m in re.findall(r"^  \S+\s+(?:ok|skipped|FAILED)\s+([\d.]+)s$",
                                               output, re.M))  # fmt: skip
+    steps += sum(float(m.replace(",", "")) for m in re.findall(
+        r"^  \[\s*[\d,.]+s\] \S+: (?:ok|FAILED) in ([\d,.]+)s$", output, re.M))  # fmt: skip
     total = re.search(r"finished in ([\d.]+)s", output)
     return steps, float(total.group(1)) if total else 0.0
 
