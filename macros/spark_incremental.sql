@@ -27,7 +27,8 @@
 {#- The incremental strategy of a date-partitioned model: delete+insert on DuckDB,
     insert_overwrite on Spark. -#}
 {% macro floop_incremental_strategy() -%}
-    {{- return('insert_overwrite' if target is defined and target.type == 'spark' else 'delete+insert') -}}
+    {%- set on_spark = target is defined and target.type == 'spark' -%}
+    {{- return('insert_overwrite' if on_spark else 'delete+insert') -}}
 {%- endmacro %}
 
 
@@ -53,15 +54,19 @@
     {%- endif -%}
     {%- set part = parts[0] -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
-    {%- set cols = adapter.get_columns_in_relation(target_relation) | map(attribute='quoted') | join(', ') -%}
-    {%- set stage = target_relation.incorporate(path={'identifier': target_relation.identifier ~ '__floop_stage'}) -%}
+    {%- set columns = adapter.get_columns_in_relation(target_relation) -%}
+    {%- set cols = columns | map(attribute='quoted') | join(', ') -%}
+    {%- set stage_name = target_relation.identifier ~ '__floop_stage' -%}
+    {%- set stage = target_relation.incorporate(path={'identifier': stage_name}) -%}
     {%- set key_match -%}
         {%- for k in keys %}{{ ' and ' if not loop.first }}s.{{ k }} = t.{{ k }}{% endfor -%}
     {%- endset -%}
 
     {%- do run_query('drop table if exists ' ~ stage) -%}
-    {%- do run_query('create table ' ~ stage ~ ' using parquet as select * from ' ~ source_relation) -%}
-    {%- set nulls = run_query('select count(*) from ' ~ stage ~ ' where ' ~ part ~ ' is null').columns[0].values()[0] -%}
+    {%- do run_query('create table ' ~ stage ~ ' using parquet as select * from '
+        ~ source_relation) -%}
+    {%- set null_query = 'select count(*) from ' ~ stage ~ ' where ' ~ part ~ ' is null' -%}
+    {%- set nulls = run_query(null_query).columns[0].values()[0] -%}
     {%- if nulls > 0 -%}
         {%- do exceptions.raise_compiler_error(
             'floop: ' ~ nulls ~ ' rows of ' ~ target_relation ~ ' have a null partition column '
