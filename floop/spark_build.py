@@ -2,7 +2,8 @@
 warehouse's views over them, and what the spark target leaves out.
 
 dbt on the spark target writes every table and seed as a Parquet table under
-spark.sql.warehouse.dir (`Layout.spark_warehouse`): `<schema>.db/<table>/part-*.parquet`.
+spark.sql.warehouse.dir (`Layout.spark_warehouse`): `<schema>.db/<table>/part-*.parquet`, or
+`<schema>.db/<table>/<column>=<value>/part-*.parquet` for a partitioned one.
 After a Spark build the warehouse DuckDB file gets one view per such table, `<schema>.<table>`
 over its files (`mirror_tables`), so whatever reads the warehouse after dbt (the exports, the
 summary, the analyst copy) reads Spark's output as it reads DuckDB's tables, with DuckDB
@@ -20,7 +21,7 @@ import duckdb
 
 from floop.config import Layout
 from floop.registry import REGISTRY_COLUMNS, REGISTRY_SCHEMA, REGISTRY_TABLE
-from floop.sql import sql_str
+from floop.sql import quote_ident, sql_str
 from floop.warehouse import connect, table_exists
 
 # dbt materializations that leave Parquet files on Spark (incremental models are tables there).
@@ -78,6 +79,45 @@ def _drop_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
         con.execute(f'drop table "{schema}"."{name}"')
 
 
+def parquet_select(
+    con: duckdb.DuckDBPyConnection, folder: Path, columns: dict[str, str | None] | None = None
+) -> str | None:
+    """DuckDB SQL selecting the rows of the Spark table in FOLDER; None when it has no files
+    and COLUMNS does not give every column's type.
+
+    A partitioned table (the incremental models on Spark: macros/spark_incremental.sql) keeps
+    its files in `column=value` folders, the partition column not in the files: it is read
+    back from the folder names, and Spark lists it last, so the columns are put in the order
+    of COLUMNS (the model's, from the manifest: name -> DuckDB type) when they are the same
+    set. An empty partitioned table has no file at all (an unpartitioned one has a file
+    without rows): it is read as no rows of COLUMNS' types (the model's contract)."""
+    if any(folder.glob("*.parquet")):
+        files = sql_str(f"{folder.as_posix()}/*.parquet")
+        return f"select * from read_parquet({files}, hive_partitioning = false)"
+    if not any(folder.glob("*=*/*.parquet")):
+        if columns and all(columns.values()):
+            typed = ", ".join(f"cast(null as {t}) as {quote_ident(c)}" for c, t in columns.items())
+            return f"select {typed} limit 0"
+        return None
+    files = sql_str(f"{folder.as_posix()}/*=*/*.parquet")
+    relation = f"read_parquet({files}, hive_partitioning = true)"
+    found = [row[0] for row in con.execute(f"describe select * from {relation}").fetchall()]
+    if columns and sorted(columns) == sorted(found):
+        return f"select {', '.join(quote_ident(c) for c in columns)} from {relation}"
+    return f"select * from {relation}"
+
+
+def _declared_columns(manifest: dict[str, Any]) -> dict[tuple[str, str], dict[str, str | None]]:
+    """{(schema, table): {column: DuckDB type or None}} as MANIFEST's YAML declares them."""
+    return {
+        (node["schema"], node.get("alias") or node["name"]): {
+            name: col.get("data_type") for name, col in (node.get("columns") or {}).items()
+        }
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed")
+    }
+
+
 def mirror_tables(
     layout: Layout, manifest: dict[str, Any], names: set[str] | None = None
 ) -> MirrorResult:
@@ -85,21 +125,20 @@ def mirror_tables(
     the Spark build of MANIFEST wrote (or of those among NAMES), replacing a view or table of
     that name."""
     result = MirrorResult()
+    declared = _declared_columns(manifest)
     with connect(layout.warehouse) as con:
         for schema, name in built_tables(manifest):
             if names is not None and name not in names:
                 continue
-            folder = table_dir(layout, schema, name)
-            if not any(folder.glob("*.parquet")):
+            select = parquet_select(
+                con, table_dir(layout, schema, name), declared.get((schema, name))
+            )
+            if select is None:
                 result.missing.append(f"{schema}.{name}")
                 continue
             con.execute(f'create schema if not exists "{schema}"')
             _drop_table(con, schema, name)
-            files = sql_str(f"{folder.as_posix()}/*.parquet")
-            con.execute(
-                f'create or replace view "{schema}"."{name}" as '
-                f"select * from read_parquet({files}, hive_partitioning = false)"
-            )
+            con.execute(f'create or replace view "{schema}"."{name}" as {select}')
             result.views.append(f"{schema}.{name}")
     return result
 

@@ -13,3 +13,8 @@ def sql_str(value: str) -> str:
 def sql_list(values: Iterable[str]) -> str:
     """VALUES as a parenthesised list of SQL string literals, for `in (...)`."""
     return "(" + ", ".join(sql_str(v) for v in values) + ")"
+
+
+def quote_ident(name: str) -> str:
+    """NAME as a double-quoted SQL identifier (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'

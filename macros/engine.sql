@@ -286,11 +286,12 @@
 {%- endmacro %}
 
 
-{#- The materialization of the incremental models (config(materialized=floop_incremental())):
-    incremental (delete+insert on the model's key) on DuckDB; on Spark a table rebuilt in
-    full on every run. Their incremental queries select the keys touched since the last run,
-    not whole date partitions, so Spark's insert_overwrite by partition would drop the rest
-    of each partition (docs/scale-out.md). -#}
+{#- The materialization of the incremental models without a date column
+    (config(materialized=floop_incremental())): incremental (delete+insert on the model's key)
+    on DuckDB; on Spark a table rebuilt in full on every run. Spark's Parquet tables replace
+    data by partition only (insert_overwrite), and these models have no date to partition by:
+    their rows are per output_id / task_id / session over all time. The models with a date
+    column are partitioned on Spark instead (macros/spark_incremental.sql; docs/scale-out.md). -#}
 {% macro floop_incremental() -%}
     {{- return('table' if target is defined and target.type == 'spark' else 'incremental') -}}
 {%- endmacro %}

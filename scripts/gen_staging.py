@@ -618,14 +618,21 @@ def render_models(contract: Contract) -> str:
         if event_type in INCREMENTAL_KEYS:
             key = INCREMENTAL_KEYS[event_type]
             description += (
-                f" Incremental (delete+insert on {key}): a run restages only the {key}s "
+                f" Incremental (delete+insert on {key}; on Spark insert_overwrite of the "
+                f"event_date partitions it touches): a run restages only the {key}s "
                 "with raw rows not staged yet, so hashing and redaction run over new rows "
                 "only; run --full-refresh after a contract or FLOOP_HASH_KEY change."
             )
             config = {
-                # on Spark a full rebuild (macros/engine.sql, floop_incremental)
-                "materialized": "{{ 'table' if target.type == 'spark' else 'incremental' }}",
-                "incremental_strategy": "delete+insert",
+                "materialized": "incremental",
+                # on Spark: whole event_date partitions of a Parquet table, completed from the
+                # rows already there (macros/spark_incremental.sql); DuckDB ignores partition_by
+                # without DuckLake, so it stays '' there
+                "incremental_strategy": (
+                    "{{ 'insert_overwrite' if target.type == 'spark' else 'delete+insert' }}"
+                ),
+                "partition_by": "{{ 'event_date' if target.type == 'spark' else '' }}",
+                "file_format": "parquet",
                 "unique_key": key,
                 "on_schema_change": "fail",
                 **config,

@@ -99,3 +99,57 @@ def test_copy_registry_writes_the_exports_rows_where_spark_reads_them(layout: La
             f"select manifest_id, row_counts, typeof(row_counts) from read_parquet('{path}')"
         ).fetchall()
     assert rows == [("m1", '{"a": 1}', "VARCHAR")]
+
+
+def test_a_partitioned_table_is_read_with_its_partition_column_in_the_models_order(
+    layout: Layout,
+) -> None:
+    """An incremental model on Spark: files in `column=value` folders, without that column;
+    the view puts it back where the model has it (Spark's table lists it last)."""
+    folder = layout.spark_warehouse / "staging.db" / "stg_p"
+    with duckdb.connect() as con:
+        for day, ids in (("2026-11-01", "range(2)"), ("2026-11-02", "range(2, 5)")):
+            (folder / f"event_date={day}").mkdir(parents=True)
+            target = sql_str(str(folder / f"event_date={day}" / "part-00000-x.parquet"))
+            con.execute(f"copy (select range as id, 'v' as x from {ids}) to {target}")
+    manifest = {
+        "nodes": {
+            "model.floop.stg_p": {
+                "resource_type": "model",
+                "name": "stg_p",
+                "schema": "staging",
+                "config": {"materialized": "incremental"},
+                "columns": {"id": {}, "event_date": {}, "x": {}},
+            }
+        }
+    }
+    assert mirror_tables(layout, manifest).views == ["staging.stg_p"]
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        described = con.execute("describe staging.stg_p").fetchall()
+        assert [(c[0], c[1]) for c in described] == [
+            ("id", "BIGINT"),
+            ("event_date", "DATE"),
+            ("x", "VARCHAR"),
+        ]
+        rows = con.execute(
+            "select event_date, count(*) from staging.stg_p group by all order by all"
+        ).fetchall()
+    assert [(str(d), n) for d, n in rows] == [("2026-11-01", 2), ("2026-11-02", 3)]
+
+
+def test_an_empty_partitioned_table_is_no_rows_of_its_contract_types(layout: Layout) -> None:
+    """Spark writes no file at all for an empty partitioned table (a model with no rows yet,
+    e.g. no labels): the view is empty, typed by the model's declared columns."""
+    (layout.spark_warehouse / "staging.db" / "stg_e").mkdir(parents=True)
+    node = {
+        "resource_type": "model",
+        "name": "stg_e",
+        "schema": "staging",
+        "config": {"materialized": "incremental"},
+        "columns": {"id": {"data_type": "varchar"}, "event_date": {"data_type": "date"}},
+    }
+    assert mirror_tables(layout, {"nodes": {"model.floop.stg_e": node}}).views == ["staging.stg_e"]
+    with duckdb.connect(str(layout.warehouse), read_only=True) as con:
+        described = con.execute("describe staging.stg_e").fetchall()
+        assert [(c[0], c[1]) for c in described] == [("id", "VARCHAR"), ("event_date", "DATE")]
+        assert con.execute("select count(*) from staging.stg_e").fetchone() == (0,)

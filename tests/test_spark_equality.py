@@ -36,6 +36,7 @@ import pytest
 from floop.cli import main
 from floop.config import PROJECT_DIR, Layout
 from floop.dbt import child_env, key_env, run_dbt
+from floop.spark_build import parquet_select
 from floop.sql import sql_str
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
@@ -81,10 +82,14 @@ class SparkBuild(NamedTuple):
     target: Path  # dbt's target folder (manifest, run_results)
 
 
-def spark_build(lake: Path, root: Path, args: list[str], extra_env: dict[str, str]) -> SparkBuild:
-    """`dbt build --target spark ARGS` over LAKE, by tests/spark_build.py in a child process."""
+def spark_build(
+    lake: Path, root: Path, args: list[str], extra_env: dict[str, str], out_name: str = "out"
+) -> SparkBuild:
+    """`dbt build --target spark ARGS` over LAKE, by tests/spark_build.py in a child process.
+    Spark's tables stay in ROOT (a second build there is incremental); the locations go to
+    ROOT/OUT_NAME."""
     layout = Layout.for_warehouse(root / "spark.duckdb", lake)  # no DuckDB file is made
-    out = root / "out"
+    out = root / out_name
     out.mkdir(parents=True)
     env = {
         **os.environ,
@@ -96,10 +101,10 @@ def spark_build(lake: Path, root: Path, args: list[str], extra_env: dict[str, st
     }
     cmd = [sys.executable, str(DRIVER), str(out), "build", "--target", "spark"]
     cmd += ["--exclude-resource-type", "unit_test", *args]
-    with (root / "dbt.log").open("w") as log:
+    with (out / "dbt.log").open("w") as log:
         subprocess.run(cmd, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     # a failed node is reported by the tests below; no locations at all: see the log
-    assert (out / "locations.json").exists(), f"the spark build failed: {root / 'dbt.log'}"
+    assert (out / "locations.json").exists(), f"the spark build failed: {out / 'dbt.log'}"
     return SparkBuild(out, layout.dbt_target)
 
 
@@ -148,7 +153,11 @@ def differences(duck: Layout, spark_out: Path, names: list[str]) -> dict[str, st
 def _compare(con: duckdb.DuckDBPyConnection, relation: str, folder: str) -> str:
     """'' when RELATION and the Parquet files of FOLDER hold the same rows, else what differs."""
     duck_cols = con.execute(f"describe select * from {relation}").fetchall()
-    spark_rel = f"read_parquet({sql_str(folder + '/*.parquet')})"
+    # a partitioned table (an incremental model) in the model's column order, as the
+    # warehouse's views read it
+    select = parquet_select(con, Path(folder), {c[0]: c[1] for c in duck_cols})
+    assert select is not None  # DuckDB's types are given: an empty table reads as no rows
+    spark_rel = f"({select})"
     spark_cols = [c[0] for c in con.execute(f"describe select * from {spark_rel}").fetchall()]
     if [c[0] for c in duck_cols] != spark_cols:
         return f"columns differ: duckdb {[c[0] for c in duck_cols]} spark {spark_cols}"

@@ -1,7 +1,9 @@
 {{
     config(
-        materialized=floop_incremental(),
-        incremental_strategy='delete+insert',
+        materialized='incremental',
+        incremental_strategy=floop_incremental_strategy(),
+        partition_by=floop_partition_by('interaction_date'),
+        file_format='parquet',
         unique_key='output_id',
         on_schema_change='append_new_columns'
     )
@@ -9,7 +11,9 @@
 -- The wide table: one row per interaction (output_id) with every feedback aggregate,
 -- evaluation and label summary, and the task's outcome as attributed.
 --
--- Incremental (delete+insert keyed on output_id). A run re-processes
+-- Incremental (delete+insert keyed on output_id; on Spark insert_overwrite of the
+-- interaction_date partitions those rows touch, completed from the rows already there:
+-- macros/spark_incremental.sql). A run re-processes
 --   * every interaction of the last `lookback_days` days (dbt var), and
 --   * every interaction, of any age, whose inputs arrived since the last run: the
 --     interaction itself, its feedback / evaluations / labels, or anything of its task (a new
