@@ -86,9 +86,14 @@ def write_outputs(
     """Compute each Python model of NAMES (None: each whose inputs Spark has written) from its
     inputs' Parquet and write its file; returns {model: rows}. A model of NAMES whose input
     has no Parquet files raises OperationalError (build its inputs first)."""
+    if names is None:
+        models = {n["name"] for n in manifest.get("nodes", {}).values()}
+        todo = sorted(n for n in PYTHON_MODELS if n in models)
+    else:
+        todo = sorted(names)
     written = {}
     with duckdb.connect() as con:
-        for name in sorted(PYTHON_MODELS if names is None else names):
+        for name in todo:
             inputs = _inputs(manifest, name)
             files = [_files(layout, schema, table) for schema, table in inputs]
             if None in files:

@@ -4,7 +4,12 @@
     warehouse folder, `<spark.sql.warehouse.dir>/floop_python/<model>/`
     (Layout.spark_python_outputs); the SQL model of the same name reads it from there. -#}
 {% macro floop_python_output(model_name) -%}
-    {{- return(adapter.dispatch('floop_python_output', 'floop')(model_name)) -}}
+    {%- if adapter is defined -%}
+        {{- return(adapter.dispatch('floop_python_output', 'floop')(model_name)) -}}
+    {%- else -%}
+        {#- sqlfluff's jinja templater has no `adapter`: a relation its DuckDB dialect parses -#}
+        {{- return("read_parquet('floop_python/" ~ model_name ~ "/*.parquet')") -}}
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -25,4 +30,11 @@
         {%- set warehouse = run_query('set spark.sql.warehouse.dir').rows[0][1] -%}
     {%- endif -%}
     parquet.`{{ warehouse }}/floop_python/{{ model_name }}`
+{%- endmacro %}
+
+
+{#- Whether the target is Spark: enables the SQL models that stand in for the dbt Python models
+    there (`target` is undefined in sqlfluff's jinja templater). -#}
+{% macro floop_on_spark() -%}
+    {{- return(target is defined and target.type == 'spark') -}}
 {%- endmacro %}

@@ -188,12 +188,9 @@ def test_every_model_spark_builds_has_duckdbs_rows(duck: Layout, spark_local: Sp
 
 # The marts built on the dbt Python models (on Spark: floop.spark_stats between two dbt phases):
 # the landing gives each rows, so their equality is more than two empty tables.
-FROM_PYTHON_MODELS = [
-    "fct_bandit_allocations",
-    "fct_experiment_results",
-    "fct_taxonomy_changes",
-    "fct_version_gates",
-]
+# fct_taxonomy_changes is empty at this size (no label taxonomy changes version in 3 days);
+# tests/test_spark_phases.py checks its function's output through the floop step.
+FROM_PYTHON_MODELS = ["fct_bandit_allocations", "fct_experiment_results", "fct_version_gates"]
 
 
 def test_the_marts_on_python_models_have_rows_on_spark(spark_local: SparkBuild) -> None:

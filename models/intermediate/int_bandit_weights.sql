@@ -1,4 +1,4 @@
-{{ config(enabled=target.type == 'spark') }}
+{{ config(enabled=floop_on_spark()) }}
 -- depends_on: {{ ref('int_experiment_arm_rewards') }}
 -- On the spark target, int_bandit_weights: the dbt Python model of that name runs on
 -- DuckDB only (dbt-spark runs Python models on Databricks alone). Its rows come from the same

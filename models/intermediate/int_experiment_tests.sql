@@ -1,4 +1,4 @@
-{{ config(enabled=target.type == 'spark') }}
+{{ config(enabled=floop_on_spark()) }}
 -- depends_on: {{ ref('fct_experiment_arm_stats') }}
 -- depends_on: {{ ref('int_experiment_arm_latency') }}
 -- On the spark target, int_experiment_tests: the dbt Python model of that name runs on
