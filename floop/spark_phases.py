@@ -88,12 +88,14 @@ def run_in_phases(
     log: Callable[[str], None] = print,
 ) -> Iterator[T]:
     """RUN(dbt arguments of a phase) for each phase, and the floop step between them: the
-    tables of STAND_INS (None: of each stand-in whose inputs Spark has written) from the first
-    phase's Parquet. RUN raising (dagster-dbt's stream on a failed node) stops the rest."""
+    tables of STAND_INS (None: of each stand-in whose inputs Spark has written; with none, the
+    second phase is skipped: nothing in it could be built from this build's tables) from the
+    first phase's Parquet. RUN raising (dagster-dbt's stream on a failed node) stops the rest."""
     yield from run(phases.first)
     written = write_outputs(layout, manifest, stand_ins)
     log(
         "spark: dbt Python models computed by floop: "
         + (", ".join(f"{name} ({rows:,} rows)" for name, rows in written.items()) or "none")
     )
-    yield from run(phases.second)
+    if written or stand_ins is not None:
+        yield from run(phases.second)

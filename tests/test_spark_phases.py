@@ -112,6 +112,19 @@ def test_the_floop_step_writes_what_the_python_model_computes(layout: Layout) ->
     assert written.astype(object).equals(expected.astype(object))
 
 
+def test_without_the_stand_ins_inputs_the_second_phase_is_skipped(layout: Layout) -> None:
+    """A build of a selection without them (the standalone cluster's subset)."""
+    ran: list[list[str]] = []
+
+    def run(args: list[str]) -> Any:
+        ran.append(args)
+        yield None
+
+    phases = spark_phases(_manifest())
+    list(run_in_phases(run, layout, _manifest(), phases, log=lambda _: None))
+    assert ran == [phases.first]
+
+
 def test_a_stand_in_asked_for_without_its_inputs_is_an_error(layout: Layout) -> None:
     assert write_outputs(layout, _manifest()) == {}  # none asked: those with inputs (none)
     with pytest.raises(OperationalError, match="int_label_version_distribution"):
