@@ -71,8 +71,10 @@ def test_the_analyst_copy_holds_sparks_marts_with_duckdbs_row_counts(
     runs: tuple[Path, Path],
 ) -> None:
     on_duckdb, on_spark = (_counts(r / "analyst.duckdb") for r in runs)
-    # the same schema and table names: the spark target disables nothing
-    assert set(on_spark) == set(on_duckdb)
+    # the same schema and table names (the spark target disables nothing), less the published
+    # intermediate views: a Spark view has no Parquet files to mirror (floop.spark_build)
+    assert set(on_spark) <= set(on_duckdb)
+    assert all(t.startswith("intermediate.") for t in set(on_duckdb) - set(on_spark))
     # every mart's rows are compared in tests/test_spark_equality.py; here the key ones
     for mart in KEY_MARTS:
         assert on_spark[mart] == on_duckdb[mart] > 0
