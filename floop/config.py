@@ -160,6 +160,14 @@ class Layout:
         return _path("FLOOP_SPARK_WAREHOUSE_DIR", self.dbt_target / "spark-warehouse")
 
     @property
+    def spark_python_outputs(self) -> Path:
+        """The tables of the dbt Python models on Spark, `<model>/*.parquet` under the Spark
+        warehouse folder: written by the floop step between the Spark build's phases
+        (floop.spark_stats), read by the SQL models standing in for them
+        (macros/spark_python.sql finds the same folder from Spark's own setting)."""
+        return self.spark_warehouse / "floop_python"
+
+    @property
     def spark_metastore(self) -> Path:
         """The Derby home of Spark's embedded metastore (FLOOP_SPARK_METASTORE_DIR overrides):
         it names the tables of `spark_warehouse`, so the two move together."""

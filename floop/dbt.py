@@ -9,6 +9,7 @@ var that changes on every run forces dbt to re-parse the whole project). The has
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -89,6 +90,34 @@ def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     return env
 
 
+def forget_partial_parse_of_twins(target: Path, project_dir: Path = PROJECT_DIR) -> None:
+    """Make dbt parse the whole project when a model that has a twin changed: a dbt Python
+    model and the SQL model of the same name that stands in for it on Spark (one is disabled on
+    each target; floop.spark_stats). dbt 1.11's partial parsing removes a changed file's model
+    by its unique id, which the twins share: a change to the disabled twin's file drops the
+    enabled one from the manifest. The twins' fingerprint is kept in TARGET (dbt's target
+    folder); when it differs, TARGET's partial-parse state is removed."""
+    models = project_dir / "models"
+    twins = sorted(
+        path
+        for py in models.rglob("*.py")
+        if py.with_suffix(".sql").exists()
+        for path in (py, py.with_suffix(".sql"))
+    )
+    h = hashlib.sha256()
+    for path in twins:
+        h.update(path.relative_to(project_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    state = target / "floop_twin_models"
+    try:
+        if state.read_text() == h.hexdigest():
+            return
+    except OSError:
+        pass
+    (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    state.write_text(h.hexdigest())
+
+
 def key_env(layout: Layout) -> dict[str, str]:
     """The hash key for a dbt child process (generated on first use, see floop.hash_key)."""
     return {HASH_KEY_VAR: resolve_hash_key(layout).value}
@@ -106,6 +135,7 @@ def run_dbt(
     """`dbt ARGS` on the warehouse, with the clock NOW (the wall clock when None). Raises
     OperationalError on failure when CHECK is set."""
     layout = as_layout(warehouse)
+    forget_partial_parse_of_twins(layout.dbt_target)
     cmd = [dbt_executable(), *args]
     if vars:
         cmd += ["--vars", json.dumps(vars)]
@@ -154,6 +184,8 @@ def launch(argv: Sequence[str] | None = None) -> NoReturn:
         except FloopError as exc:
             print(f"{LAUNCHER}: error: {exc}", file=sys.stderr)
             sys.exit(2)
+    if env.get("DBT_TARGET_PATH"):  # dagster-dbt sets it
+        forget_partial_parse_of_twins(Path(env["DBT_TARGET_PATH"]))
     exe = dbt_executable()
     os.execvpe(exe, [exe, *args], env)
 

@@ -28,6 +28,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pyarrow as pa
+
 from floop.stats import (
     RatioStats,
     bayesian,
@@ -263,3 +265,16 @@ def experiment_results(
         for row in _experiment_rows(config, stats_by_exp[exp], latency_by_exp[exp]):
             out.append({col: row.get(col) for col in RESULT_COLUMNS})
     return out
+
+
+def experiment_tests(arm_stats: Any, latency: Any) -> pa.Table:
+    """The table of the dbt model `int_experiment_tests` (RESULT_COLUMNS, so an empty result
+    still has every column) from the relations ARM_STATS (marts.fct_experiment_arm_stats) and
+    LATENCY (int_experiment_arm_latency): DuckDB relations, anything with `.to_arrow_table()`.
+    The dbt Python model calls it on DuckDB; on Spark the floop step between the build's phases
+    calls it on the same rows read from Parquet (floop.spark_stats)."""
+    rows = experiment_results(
+        arm_stats.to_arrow_table().to_pylist(), latency.to_arrow_table().to_pylist()
+    )
+    schema = pa.schema([(name, pa.type_for_alias(kind)) for name, kind in RESULT_COLUMNS.items()])
+    return pa.Table.from_pylist(rows, schema=schema)

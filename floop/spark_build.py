@@ -55,8 +55,14 @@ def built_tables(manifest: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def disabled_models(manifest: dict[str, Any]) -> list[str]:
-    """Names of the models the target disables (on Spark: the dbt Python models and the
-    models built on them; dbt_project.yml)."""
+    """Names of the models the target disables with nothing in their place. None on Spark: the
+    dbt Python models are disabled there, but an enabled SQL model of the same name stands in
+    for each (floop.spark_stats)."""
+    enabled = {
+        node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+    }
     return sorted(
         {
             node["name"]
@@ -64,6 +70,7 @@ def disabled_models(manifest: dict[str, Any]) -> list[str]:
             for node in nodes
             if node.get("resource_type") == "model"
         }
+        - enabled
     )
 
 
@@ -169,13 +176,15 @@ def copy_registry(layout: Layout) -> int:
 
 
 def spark_notes(manifest: dict[str, Any]) -> list[str]:
-    """What a run on the spark engine leaves out, one line each (`floop run` prints them)."""
+    """What a run on the spark engine leaves out or does differently, one line each (`floop
+    run` prints them)."""
     disabled = disabled_models(manifest)
     return [
         "engine spark: dbt unit tests not run (their fixtures are DuckDB SQL); the data tests "
         "ran as checks",
-        "engine spark: disabled on this target (dbt Python models and what reads them; "
-        "DuckDB-only for now): " + (", ".join(disabled) or "-"),
+        "engine spark: the dbt Python models' rows computed by floop between two dbt phases "
+        "(SQL models of the same names read them); disabled on this target: "
+        + (", ".join(disabled) or "none"),
         "engine spark: the dbt docs site is made without a catalog (no column types or row "
         "counts: reading them would start one more JVM)",
     ]

@@ -1,88 +1,14 @@
 """Bandit weights per arm: top-two Thompson sampling over the arms' Beta posteriors
-(floop.allocation). A Python model because the seeded sampling is numpy's (SQL has no
-reproducible Beta sampler); it only sees one row per arm — the row-level work (outcomes,
-proxies, calibration) is SQL in int_experiment_arm_rewards, whose columns it carries on for
-the mart. The bandits and their arms come from experiments/*.yml (mode: bandit)."""
+(floop.bandit_weights, floop.allocation). A Python model because the seeded sampling is numpy's
+(SQL has no reproducible Beta sampler); it only sees one row per arm — the row-level work
+(outcomes, proxies, calibration) is SQL in int_experiment_arm_rewards, whose columns it carries
+on for the mart. The bandits and their arms come from experiments/*.yml (mode: bandit). On the
+spark target the SQL model of the same name (int_bandit_weights.sql) stands in for it, over the
+same function's output (docs/scale-out.md)."""
 
-import pandas as pd
-
-from floop.allocation import DRAWS, FLOOR, ArmRewards, allocate, load_bandits
-
-# the configured randomization unit -> the column of int_experiment_arm_rewards counting it
-UNIT_COLUMNS = {
-    "user_key": "distinct_users",
-    "session_id": "distinct_sessions",
-    "task_id": "tasks_served",
-}
-# carried from int_experiment_arm_rewards (0 / null for an arm without data)
-COUNTS = ["tasks_served", "tasks_with_outcome", "successes", "tasks_pending_outcome"]
-COUNTS += ["tasks_with_proxy"]
-CARRIED = ["proxy_reward_sum", "calibration_predicted_rate", "calibration_observed_rate"]
-CARRIED += ["data_watermark"]
-TYPES = {
-    "experiment_id": "string",
-    "variant": "string",
-    "task_type": "string",
-    "planned_weight": "float64",
-    "randomization_unit": "string",
-    "randomization_units": "int64",
-    "min_units_per_arm": "int64",
-    "seed": "int64",
-    "draws": "int64",
-    "floor_weight": "float64",
-    "posterior_alpha": "float64",
-    "posterior_beta": "float64",
-    "prob_best": "Float64",
-    "weight": "float64",
-    "is_updated": "bool",
-    **{c: "int64" for c in COUNTS},
-    "proxy_reward_sum": "float64",
-    "calibration_predicted_rate": "Float64",
-    "calibration_observed_rate": "Float64",
-    "data_watermark": "datetime64[us]",
-}
+from floop.bandit_weights import bandit_weights
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    rewards = dbt.ref("int_experiment_arm_rewards").df()
-    rows = []
-    for bandit in load_bandits():
-        data = {
-            r["variant"]: r
-            for r in rewards[rewards["experiment_id"] == bandit.experiment_id].to_dict("records")
-        }
-        unit_column = UNIT_COLUMNS[bandit.randomization_unit]
-        arms = {
-            variant: ArmRewards(
-                randomization_units=int(r[unit_column]),
-                reward_successes=float(r["successes"] + r["proxy_reward_sum"]),
-                reward_trials=float(r["tasks_with_outcome"] + r["tasks_with_proxy"]),
-            )
-            for variant, r in data.items()
-        }
-        for variant, alloc in allocate(bandit, arms).items():
-            r = data.get(variant, {})
-            rows.append(
-                {
-                    "experiment_id": bandit.experiment_id,
-                    "variant": variant,
-                    "task_type": bandit.workflow,
-                    "planned_weight": bandit.planned[variant],
-                    "randomization_unit": bandit.randomization_unit,
-                    "randomization_units": int(r.get(unit_column, 0)),
-                    "min_units_per_arm": bandit.min_units_per_arm,
-                    "seed": bandit.seed,
-                    "draws": DRAWS,
-                    "floor_weight": FLOOR,
-                    "posterior_alpha": alloc.alpha,
-                    "posterior_beta": alloc.beta,
-                    "prob_best": alloc.prob_best,
-                    "weight": alloc.weight,
-                    "is_updated": alloc.is_updated,
-                    **{c: int(r.get(c, 0)) for c in COUNTS},
-                    "proxy_reward_sum": float(r.get("proxy_reward_sum", 0.0)),
-                    **{c: r.get(c) for c in CARRIED[1:]},
-                }
-            )
-    return pd.DataFrame(rows, columns=list(TYPES)).astype(TYPES)
+    return bandit_weights(dbt.ref("int_experiment_arm_rewards"))

@@ -3,17 +3,15 @@ p-values (Holm-adjusted for the goal metric), chance to win and risk, CUPED, gua
 and the experiment's SRM p-value, computed by floop.experiment_results (floop.stats, equal to
 gbstats 0.8.0) from the per-arm sufficient statistics. Only per-arm rows reach Python: the
 row-level work is the SQL of marts.fct_experiment_arm_stats and int_experiment_arm_latency.
-marts.fct_experiment_results publishes it under an enforced contract."""
+marts.fct_experiment_results publishes it under an enforced contract. On the spark target the
+SQL model of the same name (int_experiment_tests.sql) stands in for it, over the same
+function's output (docs/scale-out.md)."""
 
-import pyarrow as pa
-
-from floop.experiment_results import RESULT_COLUMNS, experiment_results
+from floop.experiment_results import experiment_tests
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    stats = dbt.ref("fct_experiment_arm_stats").to_arrow_table().to_pylist()
-    latency = dbt.ref("int_experiment_arm_latency").to_arrow_table().to_pylist()
-    rows = experiment_results(stats, latency)
-    schema = pa.schema([(name, pa.type_for_alias(kind)) for name, kind in RESULT_COLUMNS.items()])
-    return pa.Table.from_pylist(rows, schema=schema)
+    return experiment_tests(
+        dbt.ref("fct_experiment_arm_stats"), dbt.ref("int_experiment_arm_latency")
+    )

@@ -4,6 +4,8 @@
 -- each version ramping in a workflow outside an experiment (int_ramp_candidates; incumbent:
 -- its registered parent or the version it takes traffic from). Golden results are joined by
 -- workflow and prompt version for both the candidate and the incumbent.
+-- the text type of casts: varchar on DuckDB, string on Spark (macros/engine.sql)
+{%- set text = string_type() %}
 with config as (
     select * from {{ ref('int_experiment_config') }}
 ),
@@ -99,7 +101,7 @@ experiment_candidates as (
         guardrails.guardrails_held,
         guardrails.breached_guardrails,
         guardrails.unproven_guardrails,
-        cast(null as varchar) as shadow_evaluator_id,
+        cast(null as {{ text }}) as shadow_evaluator_id,
         cast(null as bigint) as shadow_pairs,
         cast(null as double) as shadow_pass_rate_diff,
         cast(null as double) as shadow_pass_rate_diff_ci_low,
@@ -120,7 +122,7 @@ shadow_candidates as (
         candidate_id,
         'shadow' as candidate_kind,
         workflow,
-        cast(null as varchar) as experiment_id,
+        cast(null as {{ text }}) as experiment_id,
         candidate_version,
         incumbent_version,
         false as is_configured,
@@ -138,15 +140,15 @@ shadow_candidates as (
         cast(null as double) as primary_lift_seq_ci_high,
         cast(null as double) as primary_seq_p_value_holm,
         cast(null as double) as primary_chance_to_win,
-        cast(null as varchar) as primary_error,
+        cast(null as {{ text }}) as primary_error,
         cast(null as double) as primary_difference,
         cast(null as double) as primary_difference_seq_ci_low,
         cast(null as double) as primary_difference_seq_ci_high,
         cast(null as bigint) as guardrails,
         cast(null as bigint) as guardrails_breached,
         cast(null as bigint) as guardrails_held,
-        cast(null as varchar) as breached_guardrails,
-        cast(null as varchar) as unproven_guardrails,
+        cast(null as {{ text }}) as breached_guardrails,
+        cast(null as {{ text }}) as unproven_guardrails,
         shadow_evaluator_id,
         shadow_pairs,
         shadow_pass_rate_diff,
@@ -162,7 +164,7 @@ ramp_candidates as (
         candidate_id,
         'ramp' as candidate_kind,
         workflow,
-        cast(null as varchar) as experiment_id,
+        cast(null as {{ text }}) as experiment_id,
         candidate_version,
         incumbent_version,
         false as is_configured,
@@ -189,7 +191,7 @@ ramp_candidates as (
         guardrails_held,
         breached_guardrails,
         unproven_guardrails,
-        cast(null as varchar) as shadow_evaluator_id,
+        cast(null as {{ text }}) as shadow_evaluator_id,
         cast(null as bigint) as shadow_pairs,
         cast(null as double) as shadow_pass_rate_diff,
         cast(null as double) as shadow_pass_rate_diff_ci_low,

@@ -1,77 +1,14 @@
 """Taxonomy version changes and Pearson's chi-squared test of a label's value distribution
-before and after each: the 2 x K table of label counts (previous version, new version) over
-the K values either version used (scipy.stats.chi2_contingency, no continuity correction),
-with the counts on both sides. A Python model because SQL has no chi-squared distribution; it
-only sees the aggregated rows of int_label_version_distribution (one per label_name, version
-and value)."""
+before and after each (floop.taxonomy_changes: the 2 x K table of label counts, previous version
+and new version, over the K values either version used). A Python model because SQL has no
+chi-squared distribution; it only sees the aggregated rows of int_label_version_distribution
+(one per label_name, version and value). On the spark target the SQL model of the same name
+(int_taxonomy_change_tests.sql) stands in for it, over the same function's output
+(docs/scale-out.md)."""
 
-import pandas as pd
-from scipy import stats
-
-COLUMNS = {
-    "label_name": "string",
-    "taxonomy_version": "string",
-    "previous_taxonomy_version": "string",
-    "changed_at": "datetime64[us]",
-    "labels_before": "int64",
-    "labels_after": "int64",
-    "values_before": "int64",
-    "values_after": "int64",
-    "undeclared_before": "int64",
-    "undeclared_after": "int64",
-    "chi2_statistic": "Float64",
-    "degrees_of_freedom": "int64",
-    "p_value": "Float64",
-}
-
-
-def change_test(before: dict[str, int], after: dict[str, int]) -> tuple[float, int, float]:
-    """(statistic, degrees of freedom, p-value) of the 2 x K table of BEFORE and AFTER counts;
-    NaN and 0 degrees of freedom when the table has fewer than two values or an empty row."""
-    values = sorted(set(before) | set(after))
-    table = [[before.get(v, 0) for v in values], [after.get(v, 0) for v in values]]
-    if len(values) < 2 or not all(sum(row) for row in table):
-        return float("nan"), 0, float("nan")
-    statistic, p_value, dof, _ = stats.chi2_contingency(table, correction=False)
-    return float(statistic), int(dof), float(p_value)
-
-
-def _side(frame: pd.DataFrame) -> tuple[dict[str, int], int, int, int]:
-    """(value -> count, labels, values used, undeclared labels) of one version's rows."""
-    counts = dict(zip(frame["label_value"], frame["label_count"].astype(int), strict=True))
-    undeclared = int(frame.loc[~frame["is_declared_value"].astype(bool), "label_count"].sum())
-    return counts, int(sum(counts.values())), len(counts), undeclared
+from floop.taxonomy_changes import taxonomy_change_tests
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dist = dbt.ref("int_label_version_distribution").df()
-    rows = []
-    changes = dist[dist["previous_taxonomy_version"].notna()]
-    for (name, version, previous), after_rows in changes.groupby(
-        ["label_name", "taxonomy_version", "previous_taxonomy_version"]
-    ):
-        mine = dist[dist["label_name"] == name]
-        before, n_before, k_before, u_before = _side(mine[mine["taxonomy_version"] == previous])
-        after, n_after, k_after, u_after = _side(after_rows)
-        statistic, dof, p_value = change_test(before, after)
-        changed_at = after_rows["version_first_labeled_at"].min()
-        rows.append(
-            (
-                name,
-                version,
-                previous,
-                changed_at,
-                n_before,
-                n_after,
-                k_before,
-                k_after,
-                u_before,
-                u_after,
-                statistic,
-                dof,
-                p_value,
-            )
-        )
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    return frame.astype(COLUMNS)
+    return taxonomy_change_tests(dbt.ref("int_label_version_distribution"))

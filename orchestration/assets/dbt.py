@@ -12,7 +12,9 @@ steps downstream of it and of a rebuilt model still run.
 
 On the spark engine (`FloopPaths.engine`, the dbt resource's target) each step ends by giving
 the warehouse DuckDB file a view over every table Spark wrote (`floop.spark_build`), so the
-exports and the analyst copy downstream read Spark's Parquet output unchanged."""
+exports and the analyst copy downstream read Spark's Parquet output unchanged. A step that
+builds the stand-ins of the dbt Python models runs dbt twice, with the floop step that computes
+their rows in between (`floop.spark_phases`); each asset is still materialized once."""
 
 from collections.abc import Iterator, Sequence
 from graphlib import TopologicalSorter
@@ -23,7 +25,9 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from floop.build_state import BuildPlan, forget_build, plan_build, record_build
 from floop.dbt import build_flags, run_dbt
-from floop.spark_build import copy_registry, disabled_models, mirror_tables
+from floop.spark_build import copy_registry, mirror_tables
+from floop.spark_phases import run_in_phases, spark_phases
+from floop.spark_stats import PYTHON_MODELS
 from orchestration.clock import DAILY, ONE_DAY_PER_RUN, run_now
 from orchestration.progress import progress_logger
 from orchestration.resources import FloopPaths, dbt_for_run
@@ -55,17 +59,46 @@ def _build(
     narrow = ["--exclude", " ".join(plan.unchanged)] if plan is not None and plan.unchanged else []
     if plan is not None and narrow:
         yield from _unchanged(context, plan)
-    yield from (
-        dbt_for_run(dbt, floop.layout(), run_now(context))
-        .cli(
-            ["build", *narrow, *build_flags(floop.engine)],
-            context=context,
-            target_path=project.target_path,
+
+    def run(phase: list[str]) -> Iterator[Any]:
+        return (
+            dbt_for_run(dbt, floop.layout(), run_now(context))
+            .cli(
+                ["build", *narrow, *phase, *build_flags(floop.engine)],
+                context=context,
+                target_path=project.target_path,
+            )
+            .stream()
         )
-        .stream()
-    )
+
+    stand_ins = _stand_ins(context, plan) if floop.engine == "spark" else []
+    if stand_ins:  # dbt Python models' stand-ins to build: two phases and the floop step
+        phases = spark_phases(manifest, _indirect_selection(context))
+        log = progress_logger(context)
+        yield from run_in_phases(run, floop.layout(), manifest, phases, stand_ins, log)
+    else:
+        yield from run([])
     if floop.engine == "spark":
         _mirror(context, floop, manifest)
+
+
+def _stand_ins(context: dg.AssetExecutionContext, plan: BuildPlan | None) -> list[str]:
+    """The stand-ins of dbt Python models (floop.spark_stats) this step builds."""
+    left_out = set(plan.unchanged) if plan is not None else set()
+    step = {key.path[-1] for key in context.selected_asset_keys}
+    return sorted(n for n in PYTHON_MODELS if n in step and n not in left_out)
+
+
+def _indirect_selection(context: dg.AssetExecutionContext) -> str:
+    """`empty` when dagster-dbt lists the tests itself (some checks of a selected asset left
+    out: it then sets dbt's indirect selection to empty), else `cautious` (floop.spark_phases)."""
+    selected = context.selected_asset_keys
+    left_out = [
+        check
+        for check in context.assets_def.check_keys
+        if check.asset_key in selected and check not in context.selected_asset_check_keys
+    ]
+    return "empty" if left_out else "cautious"
 
 
 def _mirror(context: dg.AssetExecutionContext, floop: FloopPaths, manifest: dict[str, Any]) -> None:
@@ -112,8 +145,8 @@ def build_dbt_assets(
         layout, now = floop.layout(), run_now(context)
         if layout.engine == "spark":
             progress_logger(context)(
-                "spark: unit tests excluded; disabled on this target: "
-                + (", ".join(disabled_models(manifest)) or "-")
+                "spark: unit tests excluded; dbt Python models stood in for by SQL over "
+                "floop's Parquet: " + ", ".join(sorted(PYTHON_MODELS))
             )
         # Only a build of the whole step may be skipped or recorded as the last build.
         whole = set(context.selected_asset_keys) == set(context.assets_def.keys)

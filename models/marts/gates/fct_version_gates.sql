@@ -11,6 +11,8 @@
 --                      AND whose offline eval (golden gate) passes, with no guardrail breached
 --   keep_running       otherwise.
 -- No gate reads user feedback: safety and quality gates are evaluations and outcomes only.
+-- the text type of casts: varchar on DuckDB, string on Spark (macros/engine.sql)
+{%- set text = string_type() %}
 with candidates as (
     select * from {{ ref('int_gate_candidates') }}
 ),
@@ -123,33 +125,33 @@ final as (
                 when srm_gate = 'fail'
                     then
                         'SRM: units per arm do not match the planned weights (p = '
-                        || cast(srm_p_value as varchar) || ' < 0.001)'
+                        || cast(srm_p_value as {{ text }}) || ' < 0.001)'
             end,
             case
                 when unplanned_arms > 0
                     then
-                        'broken assignment: ' || cast(unplanned_arms as varchar)
+                        'broken assignment: ' || cast(unplanned_arms as {{ text }})
                         || ' arm(s) seen that the config does not plan'
                 when assignment_gate = 'fail'
                     then
-                        'broken assignment: ' || cast(multiple_exposure_units as varchar)
+                        'broken assignment: ' || cast(multiple_exposure_units as {{ text }})
                         || ' of '
-                        || cast(exposed_units as varchar)
+                        || cast(exposed_units as {{ text }})
                         || ' units saw more than one arm'
             end,
             case
                 when candidate_kind = 'experiment' and sample_gate = 'fail'
                     then
                         'minimum sample not reached: smallest arm has '
-                        || cast(min_arm_units as varchar) || ' of '
-                        || cast(minimum_units_per_arm as varchar) || ' units'
+                        || cast(min_arm_units as {{ text }}) || ' of '
+                        || cast(minimum_units_per_arm as {{ text }}) || ' units'
             end,
             case
                 when candidate_kind = 'ramp' and sample_gate = 'fail'
                     then
                         'minimum sample not reached: the smaller side has '
-                        || cast(min_arm_units as varchar) || ' of '
-                        || cast(minimum_units_per_arm as varchar) || ' tasks with an outcome'
+                        || cast(min_arm_units as {{ text }}) || ' of '
+                        || cast(minimum_units_per_arm as {{ text }}) || ' tasks with an outcome'
             end,
             case
                 when primary_gate = 'no_data'
@@ -157,19 +159,19 @@ final as (
                 when candidate_kind = 'ramp'
                     then
                         'primary outcome difference '
-                        || cast(round(100 * primary_difference, 2) as varchar)
+                        || cast(round(100 * primary_difference, 2) as {{ text }})
                         || ' pp vs the incumbent within days (sequential CI '
-                        || cast(round(100 * primary_difference_seq_ci_low, 2) as varchar)
+                        || cast(round(100 * primary_difference_seq_ci_low, 2) as {{ text }})
                         || ' to '
-                        || cast(round(100 * primary_difference_seq_ci_high, 2) as varchar)
+                        || cast(round(100 * primary_difference_seq_ci_high, 2) as {{ text }})
                         || ' pp): ' || primary_gate
                 when primary_gate <> 'not_applicable'
                     then
-                        'primary outcome lift ' || cast(round(100 * primary_lift, 2) as varchar)
+                        'primary outcome lift ' || cast(round(100 * primary_lift, 2) as {{ text }})
                         || '% (sequential CI '
-                        || cast(round(100 * primary_lift_seq_ci_low, 2) as varchar)
-                        || '% to ' || cast(round(100 * primary_lift_seq_ci_high, 2) as varchar)
-                        || '%, Holm p = ' || cast(round(primary_seq_p_value_holm, 4) as varchar)
+                        || cast(round(100 * primary_lift_seq_ci_low, 2) as {{ text }})
+                        || '% to ' || cast(round(100 * primary_lift_seq_ci_high, 2) as {{ text }})
+                        || '%, Holm p = ' || cast(round(primary_seq_p_value_holm, 4) as {{ text }})
                         || '): ' || primary_gate
             end,
             case
@@ -196,18 +198,18 @@ final as (
                             end
                         )
                 else
-                    'golden pass rate ' || cast(round(candidate_golden_pass_rate, 3) as varchar)
-                    || ' vs ' || cast(round(incumbent_golden_pass_rate, 3) as varchar)
+                    'golden pass rate ' || cast(round(candidate_golden_pass_rate, 3) as {{ text }})
+                    || ' vs ' || cast(round(incumbent_golden_pass_rate, 3) as {{ text }})
                     || ': ' || golden_gate
             end,
             case
                 when shadow_gate <> 'not_applicable'
                     then
-                        'shadow vs production on ' || cast(shadow_pairs as varchar)
+                        'shadow vs production on ' || cast(shadow_pairs as {{ text }})
                         || ' paired inputs (' || shadow_evaluator_id || '): pass rate diff '
-                        || cast(round(shadow_pass_rate_diff, 3) as varchar) || ' (95% CI '
-                        || cast(round(shadow_pass_rate_diff_ci_low, 3) as varchar) || ' to '
-                        || cast(round(shadow_pass_rate_diff_ci_high, 3) as varchar) || '): '
+                        || cast(round(shadow_pass_rate_diff, 3) as {{ text }}) || ' (95% CI '
+                        || cast(round(shadow_pass_rate_diff_ci_low, 3) as {{ text }}) || ' to '
+                        || cast(round(shadow_pass_rate_diff_ci_high, 3) as {{ text }}) || '): '
                         || shadow_gate
             end,
             case
@@ -222,8 +224,8 @@ final as (
                 when candidate_kind = 'ramp'
                     then
                         'ramping outside an experiment since '
-                        || cast(ramp_first_date as varchar) || ': '
-                        || cast(round(100 * ramp_latest_share, 1) as varchar)
+                        || cast(ramp_first_date as {{ text }}) || ': '
+                        || cast(round(100 * ramp_latest_share, 1) as {{ text }})
                         || '% of the latest day''s tasks (not randomized: no SRM test)'
             end
         ) as reasons,
