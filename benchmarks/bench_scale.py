@@ -12,8 +12,10 @@ reuses it), then on a fresh warehouse:
               benchmarks/hand_written.py (the build limit: the same staging, wide fact
               and version marts); `dbt test` after it; the slowest
               models from dbt's run_results.json;
-  memory      (--memory-compare) the full build again with DuckDB's default memory limit (80%
-              of RAM) instead of the profile's FLOOP_DUCKDB_MEMORY_LIMIT (4 GB unless set);
+  memory      the full build again with DuckDB's default memory limit (80% of RAM) and two
+              dbt threads, instead of the profile's FLOOP_DUCKDB_MEMORY_LIMIT (4 GB unless
+              set) with the threads floop.dbt.dbt_threads gives it (one once the warehouse
+              is larger than half the limit);
   incremental the last day ingested, then `dbt run` of what `floop run` would build
               (floop.build_state: the models downstream of the sources that changed);
   no-op       `floop run` twice more on the same landing (nothing new): the second is the
@@ -46,7 +48,7 @@ from hand_written import hand_written  # noqa: E402
 
 from floop.build_state import plan_build, record_build  # noqa: E402
 from floop.config import Layout, parse_now  # noqa: E402
-from floop.dbt import child_env, dbt_executable, key_env  # noqa: E402
+from floop.dbt import DEFAULT_THREADS, child_env, dbt_executable, key_env  # noqa: E402
 
 INTERACTIONS_PER_TASK = 1.3  # the simulator's average (retries, shadow runs)
 START = date(2026, 9, 1)
@@ -169,7 +171,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     step("GX of that load (again)", _child([*me, "--_gx", str(wh), history_now]))
     n = _scalar(wh, "select count(distinct output_id) from raw.interaction_events")
     _dbt(["seed"], layout, history_now)
-    step("full build (dbt run)", _dbt(["run", "--full-refresh"], layout, history_now))
+    threads = int(child_env(layout)["FLOOP_DBT_THREADS"])  # what the build below gets
+    step("full build (dbt run)", _dbt(["run", "--full-refresh"], layout, history_now),
+         threads=threads)  # fmt: skip
     profile = slowest_models(layout)
     manifest = json.loads((layout.dbt_target / "manifest.json").read_text())
     built = parse_now(history_now)
@@ -178,8 +182,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "test" not in args.skip:
         step("dbt test", _dbt(["test"], layout, history_now))
     if "memory" not in args.skip:
+        # DuckDB's own default, with the threads floop gives a warehouse that fits in it
+        unlimited = {"FLOOP_DUCKDB_MEMORY_LIMIT": "80%", "FLOOP_DBT_THREADS": str(DEFAULT_THREADS)}
         step("full build, no 4GB limit", _dbt(["run", "--full-refresh"], layout, history_now,
-                                              {"FLOOP_DUCKDB_MEMORY_LIMIT": "80%"}))  # fmt: skip
+                                              unlimited), threads=DEFAULT_THREADS)  # fmt: skip
     link_days(simulated, landing, before=None)
     step("ingest extra day", _child([FLOOP, "ingest", "--landing", str(landing), "--warehouse",
                                      str(wh), "--now", extra_now, "--quiet"]))  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -30,6 +31,12 @@ TARGETS = {"duckdb": "dev", "spark": "spark"}
 # What a build leaves out per engine: on Spark the unit tests (their fixtures are DuckDB SQL;
 # docs/scale-out.md).
 _BUILD_EXCLUDES = {"spark": ["--exclude-resource-type", "unit_test"]}
+# The profile's DuckDB memory_limit unless FLOOP_DUCKDB_MEMORY_LIMIT says otherwise (profiles.yml).
+DEFAULT_MEMORY_LIMIT = "4GB"
+# dbt threads on DuckDB (models built at once) while the warehouse fits in the memory limit.
+DEFAULT_THREADS = 2
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
 # The launcher Dagster's dbt resource runs instead of `dbt` (see `launch`).
 LAUNCHER = "floop-dbt"
 _ENV_FLAG = "--env="
@@ -87,7 +94,35 @@ def child_env(layout: Layout, now: datetime | None = None) -> dict[str, str]:
     }
     if now is not None:
         env["FLOOP_NOW"] = now.isoformat()
+    if "FLOOP_DBT_THREADS" not in os.environ:
+        env["FLOOP_DBT_THREADS"] = str(dbt_threads(layout.warehouse))
     return env
+
+
+def memory_limit_bytes(limit: str) -> int | None:
+    """DuckDB's memory_limit text (`4GB`, `512MiB`, `80%`) in bytes; None when unreadable."""
+    m = re.fullmatch(r"\s*([\d.]+)\s*(%|[kmgt]?i?b)?\s*", limit.lower())
+    if not m:
+        return None
+    value, unit = float(m.group(1)), m.group(2) or ""
+    if unit == "%":
+        return int(value / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    return int(value * _UNITS[unit]) if unit in _UNITS else None
+
+
+def dbt_threads(warehouse: Path) -> int:
+    """Models dbt builds at once on DuckDB (the profile's `threads`): DEFAULT_THREADS, or 1
+    once the warehouse file is larger than half the memory limit. dbt's threads share one
+    DuckDB database and so one memory_limit: at 10M interactions two large models at once ran
+    out of a 4 GB limit that each fits alone. The file holds compressed data, and a large
+    model's working set is a multiple of its compressed inputs, hence half. DuckDB still uses
+    every core inside a query. FLOOP_DBT_THREADS in the environment overrides this."""
+    limit = memory_limit_bytes(os.environ.get("FLOOP_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT))
+    try:
+        size = warehouse.stat().st_size
+    except OSError:
+        return DEFAULT_THREADS
+    return 1 if limit is not None and size > limit / 2 else DEFAULT_THREADS
 
 
 def forget_partial_parse_of_twins(target: Path, project_dir: Path = PROJECT_DIR) -> None:

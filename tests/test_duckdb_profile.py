@@ -22,7 +22,7 @@ from dbt.config.renderer import ProfileRenderer
 from dbt_common.context import set_invocation_context
 
 from floop.config import Layout
-from floop.dbt import child_env
+from floop.dbt import child_env, memory_limit_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,3 +59,33 @@ def test_database_wide_options_are_set_once_when_the_file_opens() -> None:
     dev = yaml.safe_load((ROOT / "profiles.yml").read_text())["floop"]["outputs"]["dev"]
     assert {"memory_limit", "temp_directory"} <= set(dev["config_options"])
     assert not {"memory_limit", "temp_directory"} & set(dev.get("settings", {}))
+
+
+def _rendered_threads(layout: Layout) -> object:
+    set_invocation_context({**os.environ, **child_env(layout)})  # a dbt child's environment
+    dev = yaml.safe_load((ROOT / "profiles.yml").read_text())["floop"]["outputs"]["dev"]
+    return ProfileRenderer({}).render_data(dev)["threads"]
+
+
+def test_models_build_one_at_a_time_once_the_warehouse_outgrows_the_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt's threads share one DuckDB memory_limit: two large models at once ran out of 4 GB at
+    10M interactions where each fits alone, so a warehouse over half the limit gets one."""
+    monkeypatch.delenv("FLOOP_DBT_THREADS", raising=False)
+    layout = Layout.for_warehouse(tmp_path / "floop.duckdb")
+    layout.warehouse.write_bytes(b"\0" * 3000)  # the size is all that is read
+    monkeypatch.setenv("FLOOP_DUCKDB_MEMORY_LIMIT", "6KB")
+    assert _rendered_threads(layout) == 2
+    monkeypatch.setenv("FLOOP_DUCKDB_MEMORY_LIMIT", "5KB")
+    assert _rendered_threads(layout) == 1
+    monkeypatch.setenv("FLOOP_DBT_THREADS", "3")  # the user's choice wins
+    assert _rendered_threads(layout) == 3
+
+
+def test_memory_limit_texts() -> None:
+    assert memory_limit_bytes("4GB") == 4 * 10**9
+    assert memory_limit_bytes(" 512 MiB ") == 512 * 2**20
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert memory_limit_bytes("80%") == int(0.8 * total)
+    assert memory_limit_bytes("lots") is None
