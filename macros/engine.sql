@@ -58,6 +58,25 @@
 {%- endmacro %}
 
 
+{#- 1-based position of the first VALUE in LIST (null when VALUE is null; VALUE should be in LIST:
+    not found is null on DuckDB, 0 on Spark). -#}
+{% macro list_index(list, value) -%}
+    {%- if adapter is defined -%}
+        {{ return(adapter.dispatch('list_index', 'floop')(list, value)) }}
+    {%- else -%}
+        {{ return(default__list_index(list, value)) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__list_index(list, value) -%}
+    list_position({{ list }}, {{ value }})
+{%- endmacro %}
+
+{% macro spark__list_index(list, value) -%}
+    array_position({{ list }}, {{ value }})
+{%- endmacro %}
+
+
 {#- An empty list of strings. -#}
 {% macro empty_string_list() -%}
     {%- if adapter is defined -%}

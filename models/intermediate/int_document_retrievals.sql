@@ -16,6 +16,11 @@
 -- last_ingested_at here), from all their rows. A response that no longer retrieves anything
 -- (its interaction re-sent) gets a placeholder row (document_id null), so delete+insert
 -- clears it; the post-hook deletes the placeholder.
+--
+-- Cost (issue 14): the per-response columns and the response's click watermark are set once
+-- per response, before the fan-out to its retrieved positions; a document listed twice keeps
+-- its first position (its best rank) by a filter instead of a group-by of every position; the
+-- clicks are counted per output_id x document_id before they are joined to the positions.
 with staged as (
     select
         output_id,
@@ -80,6 +85,44 @@ feedback as (
         and output_id in (select interactions.output_id from interactions)
 ),
 
+clicks as (
+    -- the having clause is always true; it lowers DuckDB's row estimate for these few rows
+    -- below that of the retrieved positions (underestimated by the filters on staged), so the
+    -- join below builds its hash table on the clicks, not on every retrieved position
+    select
+        output_id,
+        document_id,
+        count(*) as click_events
+    from feedback
+    group by output_id, document_id
+    having count(*) > 0
+),
+
+output_clicks as (
+    select
+        output_id,
+        max(ingested_at) as last_click_ingested_at
+    from feedback
+    group by output_id
+),
+
+responses as (
+    -- one row per response, with the newest ingested_at of its interaction and doc_clicks
+    select
+        interactions.output_id,
+        interactions.task_type,
+        interactions.knowledge_version,
+        interactions.tenant_id,
+        interactions.event_at,
+        interactions.retrieval_ids,
+        interactions.cited_ids,
+        greatest(interactions.ingested_at, coalesce(
+            output_clicks.last_click_ingested_at, interactions.ingested_at
+        )) as last_ingested_at
+    from interactions
+    left join output_clicks on interactions.output_id = output_clicks.output_id
+),
+
 ranks as (
     -- one row per retrieved position; rank 1 = first in retrieval_ids
     select
@@ -90,44 +133,29 @@ ranks as (
         event_at,
         retrieval_ids,
         cited_ids,
-        ingested_at,
+        last_ingested_at,
         {{ list_positions('retrieval_ids', 'retrieval_rank') }}
-    from interactions
+    from responses
 ),
 
 retrieved as (
+    -- a document's first position in retrieval_ids is its best rank: keeping only that
+    -- position counts a document listed twice once
     select
         output_id,
         {{ list_element('retrieval_ids', 'retrieval_rank') }} as document_id,
-        any_value(task_type) as task_type,
-        any_value(knowledge_version) as knowledge_version,
-        any_value(tenant_id) as tenant_id,
-        any_value(event_at) as event_at,
-        any_value(ingested_at) as ingested_at,
-        min(retrieval_rank) as retrieval_rank,
-        bool_or(
-            {{ list_has('cited_ids', list_element('retrieval_ids', 'retrieval_rank')) }}
-        ) as is_cited
+        task_type,
+        knowledge_version,
+        tenant_id,
+        event_at,
+        retrieval_rank,
+        {{ list_has('cited_ids', list_element('retrieval_ids', 'retrieval_rank')) }} as is_cited,
+        last_ingested_at
     from ranks
-    where {{ list_element('retrieval_ids', 'retrieval_rank') }} is not null
-    group by output_id, {{ list_element('retrieval_ids', 'retrieval_rank') }}
-),
-
-clicks as (
-    select
-        output_id,
-        document_id,
-        count(*) as click_events
-    from feedback
-    group by output_id, document_id
-),
-
-output_clicks as (
-    select
-        output_id,
-        max(ingested_at) as last_click_ingested_at
-    from feedback
-    group by output_id
+    where
+        {{ list_element('retrieval_ids', 'retrieval_rank') }} is not null
+        and {{ list_index('retrieval_ids', list_element('retrieval_ids', 'retrieval_rank')) }}
+        = retrieval_rank
 ),
 
 rows_of_outputs as (
@@ -141,14 +169,11 @@ rows_of_outputs as (
         retrieved.retrieval_rank,
         retrieved.is_cited,
         coalesce(clicks.click_events, 0) as click_events,
-        greatest(retrieved.ingested_at, coalesce(
-            output_clicks.last_click_ingested_at, retrieved.ingested_at
-        )) as last_ingested_at
+        retrieved.last_ingested_at
     from retrieved
     left join clicks
         on retrieved.output_id = clicks.output_id
         and retrieved.document_id = clicks.document_id
-    left join output_clicks on retrieved.output_id = output_clicks.output_id
 ),
 
 {% if is_incremental() %}
