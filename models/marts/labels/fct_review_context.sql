@@ -91,6 +91,8 @@ interactions as (
 ),
 {% endif %}
 
+-- the events of every response and task: the inner joins to output_sessions and task_sessions
+-- below keep those of this run's sessions (a filter here would be a second join)
 feedback as (
     select
         event_id,
@@ -103,7 +105,6 @@ feedback as (
         actor_role,
         ingested_at
     from {{ ref('stg_feedback') }}
-    where output_id in (select interactions.output_id from interactions)
 ),
 
 evaluations as (
@@ -117,7 +118,6 @@ evaluations as (
         eval_passed,
         ingested_at
     from {{ ref('stg_evaluations') }}
-    where output_id in (select interactions.output_id from interactions)
 ),
 
 labels as (
@@ -131,7 +131,6 @@ labels as (
         label_value,
         ingested_at
     from {{ ref('stg_labels') }}
-    where output_id in (select interactions.output_id from interactions)
 ),
 
 outcomes as (
@@ -143,11 +142,11 @@ outcomes as (
         outcome_metric_value,
         ingested_at
     from {{ ref('stg_outcomes') }}
-    where task_id in (select interactions.task_id from interactions)
 ),
 
 output_sessions as (
-    select distinct
+    -- one row per output_id (stg_interactions' key)
+    select
         output_id,
         session_id,
         task_id
@@ -167,7 +166,9 @@ task_starts as (
         task_id,
         min(event_at) as task_started_at
     from staged_interactions
+    {% if is_incremental() %}
     where task_id in (select interactions.task_id from interactions)
+    {% endif %}
     group by task_id
 ),
 
@@ -180,13 +181,6 @@ chain as (
         ingested_at,
         output_id,
         task_id,
-        prompt_version,
-        model_id,
-        model_version,
-        knowledge_version,
-        is_shadow,
-        {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
-        {{ list_to_string('cited_ids') }} as cited_document_ids,
         cast(null as {{ string_type() }}) as event_kind,
         cast(null as double) as event_value,
         cast(null as {{ string_type() }}) as detail
@@ -200,13 +194,6 @@ chain as (
         feedback.ingested_at,
         feedback.output_id,
         output_sessions.task_id,
-        null as prompt_version,
-        null as model_id,
-        null as model_version,
-        null as knowledge_version,
-        null as is_shadow,
-        null as retrieved_document_ids,
-        null as cited_document_ids,
         feedback.feedback_type as event_kind,
         cast(feedback.feedback_value as double) as event_value,
         coalesce(
@@ -225,13 +212,6 @@ chain as (
         evaluations.ingested_at,
         evaluations.output_id,
         output_sessions.task_id,
-        null as prompt_version,
-        null as model_id,
-        null as model_version,
-        null as knowledge_version,
-        null as is_shadow,
-        null as retrieved_document_ids,
-        null as cited_document_ids,
         evaluations.eval_metric as event_kind,
         cast(evaluations.eval_value as double) as event_value,
         evaluations.evaluator_id || case
@@ -250,13 +230,6 @@ chain as (
         labels.ingested_at,
         labels.output_id,
         output_sessions.task_id,
-        null as prompt_version,
-        null as model_id,
-        null as model_version,
-        null as knowledge_version,
-        null as is_shadow,
-        null as retrieved_document_ids,
-        null as cited_document_ids,
         labels.label_name as event_kind,
         null as event_value,
         labels.labeler_id || ': ' || labels.label_value
@@ -272,13 +245,6 @@ chain as (
         outcomes.ingested_at,
         null as output_id,
         outcomes.task_id,
-        null as prompt_version,
-        null as model_id,
-        null as model_version,
-        null as knowledge_version,
-        null as is_shadow,
-        null as retrieved_document_ids,
-        null as cited_document_ids,
         outcomes.outcome_metric_name as event_kind,
         cast(outcomes.outcome_metric_value as double) as event_value,
         null as detail
@@ -287,41 +253,73 @@ chain as (
 ),
 
 timed as (
+    -- the chain carries no wide interaction columns: the window below sorts its rows, and
+    -- interaction_details joins them back after it (issue 14: the window was most of the cost)
     select
-        chain.*,
-        task_starts.task_started_at
+        chain.session_id,
+        chain.event_id,
+        chain.event_type,
+        chain.event_at,
+        chain.ingested_at,
+        -- double on both engines (a decimal divisor keeps Spark in decimals)
+        cast({{ datediff('chain.event_at', 'chain.ingested_at', 'second') }} as double) / 3600
+            as lateness_hours,
+        cast({{ datediff('task_starts.task_started_at', 'chain.event_at', 'second') }} as double)
+        / 3600 as hours_after_task_start,
+        cast(row_number() over (
+            partition by chain.session_id
+            order by chain.event_at asc, chain.event_type asc, chain.event_id asc
+        ) as bigint) as event_order,
+        chain.output_id,
+        chain.task_id,
+        chain.event_kind,
+        chain.event_value,
+        chain.detail
     from chain
     left join task_starts on chain.task_id = task_starts.task_id
 ),
 
-events as (
+interaction_details as (
+    -- one row per output_id (stg_interactions' key)
     select
-        session_id,
-        event_id,
-        event_type,
-        event_at,
-        ingested_at,
-        -- double on both engines (a decimal divisor keeps Spark in decimals)
-        cast({{ datediff('event_at', 'ingested_at', 'second') }} as double) / 3600
-            as lateness_hours,
-        cast({{ datediff('task_started_at', 'event_at', 'second') }} as double) / 3600
-            as hours_after_task_start,
-        cast(row_number() over (
-            partition by session_id order by event_at asc, event_type asc, event_id asc
-        ) as bigint) as event_order,
         output_id,
-        task_id,
         prompt_version,
         model_id,
         model_version,
         knowledge_version,
         is_shadow,
-        retrieved_document_ids,
-        cited_document_ids,
-        event_kind,
-        event_value,
-        detail
+        {{ list_to_string('retrieval_ids') }} as retrieved_document_ids,
+        {{ list_to_string('cited_ids') }} as cited_document_ids
+    from interactions
+),
+
+events as (
+    select
+        timed.session_id,
+        timed.event_id,
+        timed.event_type,
+        timed.event_at,
+        timed.ingested_at,
+        timed.lateness_hours,
+        timed.hours_after_task_start,
+        timed.event_order,
+        timed.output_id,
+        timed.task_id,
+        interaction_details.prompt_version,
+        interaction_details.model_id,
+        interaction_details.model_version,
+        interaction_details.knowledge_version,
+        interaction_details.is_shadow,
+        interaction_details.retrieved_document_ids,
+        interaction_details.cited_document_ids,
+        timed.event_kind,
+        timed.event_value,
+        timed.detail
     from timed
+    left join interaction_details
+        on
+        timed.event_type = 'interaction'
+        and timed.output_id = interaction_details.output_id
 ),
 
 {% if is_incremental() %}
