@@ -12,23 +12,18 @@ stand-in reads in the second phase (floop.spark_phases). No row-level data reach
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from floop.bandit_weights import bandit_weights
 from floop.config import Layout
 from floop.errors import OperationalError
-from floop.experiment_results import experiment_tests
 from floop.spark_build import table_dir
 from floop.sql import sql_str
-from floop.taxonomy_changes import taxonomy_change_tests
 
 # The one file of a model's folder (Spark skips names starting with . or _, as the temp file's).
 OUTPUT_FILE = "part-00000-floop.parquet"
@@ -36,20 +31,30 @@ OUTPUT_FILE = "part-00000-floop.parquet"
 
 @dataclass(frozen=True)
 class PythonModel:
-    """A dbt Python model: the models it reads, in the order its function takes them."""
+    """A dbt Python model: the models it reads, in the order its function takes them, and
+    that function as `module:name`. Imported when a stand-in is computed: they pull in scipy
+    and pandas (~4 s), which every `floop run` would otherwise import through the dbt assets."""
 
     inputs: tuple[str, ...]
-    compute: Callable[..., pa.Table | pd.DataFrame]
+    function: str
+
+    @property
+    def compute(self) -> Callable[..., Any]:
+        module, name = self.function.split(":")
+        return getattr(importlib.import_module(module), name)
 
 
 # model -> what its .py file calls, with the same inputs (the stand-in's `depends_on`)
 PYTHON_MODELS: dict[str, PythonModel] = {
     "int_experiment_tests": PythonModel(
-        ("fct_experiment_arm_stats", "int_experiment_arm_latency"), experiment_tests
+        ("fct_experiment_arm_stats", "int_experiment_arm_latency"),
+        "floop.experiment_results:experiment_tests",
     ),
-    "int_bandit_weights": PythonModel(("int_experiment_arm_rewards",), bandit_weights),
+    "int_bandit_weights": PythonModel(
+        ("int_experiment_arm_rewards",), "floop.bandit_weights:bandit_weights"
+    ),
     "int_taxonomy_change_tests": PythonModel(
-        ("int_label_version_distribution",), taxonomy_change_tests
+        ("int_label_version_distribution",), "floop.taxonomy_changes:taxonomy_change_tests"
     ),
 }
 
@@ -91,6 +96,10 @@ def write_outputs(
         todo = sorted(n for n in PYTHON_MODELS if n in models)
     else:
         todo = sorted(names)
+    import pandas as pd  # here: see PythonModel
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     written = {}
     with duckdb.connect() as con:
         for name in todo:
