@@ -52,6 +52,7 @@ class RunPrinter:
     clock: Callable[[], float] = time.monotonic
     _start: float = field(default=0.0, init=False)
     _steps: dict[str, _StepCounts] = field(default_factory=dict, init=False)
+    _failed_checks: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self._start = self.clock()
@@ -69,7 +70,14 @@ class RunPrinter:
         elif kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             self._step_end(key, ok=kind == dg.DagsterEventType.STEP_SUCCESS)
         elif kind == dg.DagsterEventType.STEP_SKIPPED:
-            self._print(f"{key}: skipped (a blocking check upstream failed)")
+            # Dagster skips a step whose inputs were not materialized: after a failed blocking
+            # check, or when the step upstream built nothing (a run with no new data)
+            why = (
+                "a blocking check upstream failed"
+                if self._failed_checks
+                else "nothing new upstream"
+            )
+            self._print(f"{key}: skipped ({why})")
         elif kind == dg.DagsterEventType.ASSET_MATERIALIZATION:
             counts = self._counts(key)
             counts.assets += 1
@@ -105,6 +113,7 @@ class RunPrinter:
             self._print(f"{key}: warn   check {asset}: {name}{self._why(asset, name)}")
         else:
             counts.failed += 1
+            self._failed_checks += 1
             self._print(f"{key}: FAILED check {asset}: {name}{self._why(asset, name)}")
         self._batch(key)
 

@@ -105,3 +105,47 @@ def test_run_printer_throttles_file_lines_but_keeps_the_last_one_in_order() -> N
         "floop_ingest: [3/3 files] c",
         "floop_ingest: quality: suite s: 1/1 expectations passed (1,234 rows)",
     ]
+
+
+def test_the_printer_says_why_a_step_was_skipped() -> None:
+    """Dagster skips a step whose inputs were not materialized: after a failed blocking check,
+    or when the step upstream built nothing (a run with no new data); the line says which."""
+    import io
+
+    import dagster as dg
+
+    from orchestration.progress import RunPrinter
+
+    out = io.StringIO()
+    printer = RunPrinter(out, clock=lambda: 0.0)
+
+    def event(step: str, kind: dg.DagsterEventType, data: object = None) -> None:
+        ev = dg.DagsterEvent(
+            event_type_value=kind.value, job_name="floop_job", step_key=step,
+            event_specific_data=data,  # type: ignore[arg-type]
+        )  # fmt: skip
+        printer(
+            dg.EventLogEntry(
+                error_info=None,
+                level=20,
+                user_message="",
+                run_id="r",
+                timestamp=0.0,
+                step_key=step,
+                job_name="floop_job",
+                dagster_event=ev,
+            )  # fmt: skip
+        )
+
+    event("analyst_copy", dg.DagsterEventType.STEP_SKIPPED)
+    failed = dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey(["marts", "fct_interactions"]),
+        check_name="not_null_fct_interactions_output_id",
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+    )
+    event("floop_dbt", dg.DagsterEventType.ASSET_CHECK_EVALUATION, failed)
+    event("analyst_copy", dg.DagsterEventType.STEP_SKIPPED)
+    printed = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
+    assert printed[0] == "analyst_copy: skipped (nothing new upstream)"
+    assert printed[-1] == "analyst_copy: skipped (a blocking check upstream failed)"
