@@ -22,7 +22,7 @@ from dbt.config.renderer import ProfileRenderer
 from dbt_common.context import set_invocation_context
 
 from floop.config import Layout
-from floop.dbt import child_env, memory_limit_bytes
+from floop.dbt import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, child_env, memory_limit_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +59,15 @@ def test_database_wide_options_are_set_once_when_the_file_opens() -> None:
     dev = yaml.safe_load((ROOT / "profiles.yml").read_text())["floop"]["outputs"]["dev"]
     assert {"memory_limit", "temp_directory"} <= set(dev["config_options"])
     assert not {"memory_limit", "temp_directory"} & set(dev.get("settings", {}))
+
+
+def test_the_profile_and_floop_share_their_defaults() -> None:
+    """floop.dbt judges the threads against the same default limit the profile applies, and
+    the profile's own fallback is floop's default thread count (plain `dbt` without floop)."""
+    dev = yaml.safe_load((ROOT / "profiles.yml").read_text())["floop"]["outputs"]["dev"]
+    limit = dev["config_options"]["memory_limit"]
+    assert f"env_var('FLOOP_DUCKDB_MEMORY_LIMIT', '{DEFAULT_MEMORY_LIMIT}')" in limit
+    assert f"env_var('FLOOP_DBT_THREADS', '{DEFAULT_THREADS}')" in dev["threads"]
 
 
 def _rendered_threads(layout: Layout) -> object:
