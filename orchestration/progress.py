@@ -52,7 +52,6 @@ class RunPrinter:
     clock: Callable[[], float] = time.monotonic
     _start: float = field(default=0.0, init=False)
     _steps: dict[str, _StepCounts] = field(default_factory=dict, init=False)
-    _failed_checks: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         self._start = self.clock()
@@ -74,7 +73,7 @@ class RunPrinter:
             # check, or when the step upstream built nothing (a run with no new data)
             why = (
                 "a blocking check upstream failed"
-                if self._failed_checks
+                if any(c.failed for c in self._steps.values())
                 else "nothing new upstream"
             )
             self._print(f"{key}: skipped ({why})")
@@ -113,7 +112,6 @@ class RunPrinter:
             self._print(f"{key}: warn   check {asset}: {name}{self._why(asset, name)}")
         else:
             counts.failed += 1
-            self._failed_checks += 1
             self._print(f"{key}: FAILED check {asset}: {name}{self._why(asset, name)}")
         self._batch(key)
 
